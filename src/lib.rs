@@ -1,0 +1,36 @@
+//! kubectl-eksauth: Amazon EKS authentication for kubectl.
+//!
+//! `token` is the exec credential plugin; the modules below are its parts.
+//! `main.rs` parses arguments and calls [`run`]; nothing here exits.
+
+pub mod aws;
+pub mod cli;
+pub mod exec_credential;
+pub mod secret;
+pub mod token;
+
+use anyhow::Result;
+use cli::{Cli, Command};
+
+/// Runs one parsed command line; the caller prints the error and exits.
+pub fn run(cli: Cli) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("could not start the async runtime: {e}"))?;
+    match cli.command {
+        Command::Token(t) => {
+            let args = token::TokenArgs {
+                cluster_name: t.cluster_name,
+                cluster_id: t.cluster_id,
+                region: t.region,
+                profile: t.profile,
+                role_arn: t.role_arn,
+                no_cache: t.no_cache,
+            };
+            let env = aws::Env::real();
+            let mut stdout = std::io::stdout().lock();
+            rt.block_on(token::run(&args, &env, &mut stdout))
+        }
+    }
+}

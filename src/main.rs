@@ -1,0 +1,29 @@
+//! Entry point: parse, run, report, exit.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match kubectl_eksauth::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are successes; for usage errors `why` uses 2,
+            // the other commands 1 (the contract's exit statuses).
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ if std::env::args().nth(1).as_deref() == Some("why") => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            };
+        }
+    };
+    match kubectl_eksauth::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("kubectl-eksauth: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

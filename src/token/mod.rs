@@ -1,0 +1,273 @@
+//! `kubectl-eksauth token`: the credential plugin.
+//!
+//! Wires the pieces in the order kubectl needs them: read the exec info,
+//! pick profile and region, look in the cache (no network on a hit), else
+//! resolve credentials, presign, cache, and print one ExecCredential. The
+//! pieces themselves (protocol, presigning, cache, AWS resolution) live in
+//! their own modules; this one owns only the order and the expiry rule.
+
+pub mod cache;
+pub mod presign;
+
+use crate::aws::credentials::{self, CredentialRequest};
+use crate::aws::profile::{self, Profiles};
+use crate::aws::{Env, endpoint};
+use crate::exec_credential;
+use crate::secret::Secret;
+use anyhow::{Context, Result};
+use aws_config::BehaviorVersion;
+use aws_types::region::Region;
+use cache::{CacheKey, Entry, TokenCache};
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+use time::OffsetDateTime;
+
+/// The cushion `aws eks get-token` and the authenticator use: tokens live 15
+/// minutes on the server, clients are told 14 so they refresh in time.
+pub const TOKEN_REPORTED_LIFETIME: Duration = Duration::from_secs(14 * 60);
+/// The least lifetime ever reported: kube-rs reruns the plugin when under
+/// 60 s remain, so anything shorter would rerun it on every request.
+pub const MIN_REPORTED_LIFETIME: Duration = Duration::from_secs(60);
+
+/// The token command's inputs (from the command line).
+#[derive(Debug, Clone, Default)]
+pub struct TokenArgs {
+    pub cluster_name: String,
+    pub cluster_id: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub no_cache: bool,
+}
+
+/// A usage problem of the token command (exit 1, with the fix).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error(
+        "no AWS region for cluster {cluster:?}: pass --region (for example `--region us-west-2`), \
+         set AWS_REGION, or add `region = us-west-2` to profile {profile:?} in ~/.aws/config"
+    )]
+    RegionMissing { cluster: String, profile: String },
+}
+
+/// The expirationTimestamp to report: 14 minutes after signing, or when
+/// the credentials expire if that is sooner, never under 60 s from now.
+pub fn expiration(
+    signed_at: OffsetDateTime,
+    creds_expiry: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> OffsetDateTime {
+    let mut exp = signed_at + TOKEN_REPORTED_LIFETIME;
+    if let Some(c) = creds_expiry {
+        exp = exp.min(c);
+    }
+    exp.max(now + MIN_REPORTED_LIFETIME)
+}
+
+/// The AWS partition of a region: it changes the STS host and so the token.
+pub fn partition(region: &str) -> &'static str {
+    match region {
+        r if r.starts_with("cn-") => "aws-cn",
+        r if r.starts_with("us-gov-") => "aws-us-gov",
+        r if r.starts_with("us-isob-") => "aws-iso-b",
+        r if r.starts_with("us-iso-") => "aws-iso",
+        r if r.starts_with("eu-isoe-") => "aws-iso-e",
+        r if r.starts_with("us-isof-") => "aws-iso-f",
+        _ => "aws",
+    }
+}
+
+/// What makes two token requests interchangeable. Never a secret: the
+/// access key id stands for environment credentials, the profile name for
+/// profile credentials.
+pub fn cache_key(
+    args: &TokenArgs,
+    region: &str,
+    endpoint: &str,
+    profile: &profile::ProfileChoice,
+    env: &Env,
+) -> CacheKey {
+    let env_key = (!profile.from_flag)
+        .then(|| env.get("AWS_ACCESS_KEY_ID"))
+        .flatten();
+    CacheKey::default()
+        .with("cluster", Some(&args.cluster_name))
+        .with("cluster_id", args.cluster_id.as_deref())
+        .with("region", Some(region))
+        .with("partition", Some(partition(region)))
+        .with("sts_endpoint", Some(endpoint))
+        .with("profile", Some(&profile.name))
+        .with("role_arn", args.role_arn.as_deref())
+        .with("env_access_key_id", env_key.as_deref())
+        .with("web_identity_role", env.get("AWS_ROLE_ARN").as_deref())
+        .with("config_file", env.get("AWS_CONFIG_FILE").as_deref())
+        .with(
+            "credentials_file",
+            env.get("AWS_SHARED_CREDENTIALS_FILE").as_deref(),
+        )
+}
+
+/// Runs the token command, writing the ExecCredential to `out`.
+pub async fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
+    let info = exec_credential::read_exec_info(env.get("KUBERNETES_EXEC_INFO").as_deref())?;
+    let choice = profile::choose_profile(args.profile.as_deref(), env);
+    let profiles = Profiles::load(&choice.name).await?;
+    credentials::check_profile_exists(&choice, &profiles, env)?;
+    let region = profile::choose_region(args.region.as_deref(), env, profiles.get(&choice.name))
+        .ok_or_else(|| TokenError::RegionMissing {
+            cluster: args.cluster_name.clone(),
+            profile: choice.name.clone(),
+        })?
+        .region;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.clone()))
+        .timeout_config(credentials::timeouts())
+        .no_credentials();
+    if choice.explicit {
+        loader = loader.profile_name(&choice.name);
+    }
+    let sdk = loader.load().await;
+    let override_url = endpoint::sts_override(&sdk);
+    let sts = endpoint::sts_endpoint(
+        &region,
+        override_url.as_deref(),
+        sdk.use_fips().unwrap_or(false),
+        sdk.use_dual_stack().unwrap_or(false),
+    )
+    .await?;
+    let key = cache_key(args, &region, &sts, &choice, env);
+    let cache = (!args.no_cache)
+        .then(|| {
+            TokenCache::default_dir(
+                env.get("KUBECACHEDIR").as_deref(),
+                credentials::home_dir().as_deref(),
+            )
+        })
+        .flatten()
+        .map(TokenCache::new);
+    let now = OffsetDateTime::now_utc();
+    if let Some(hit) = cache
+        .as_ref()
+        .and_then(|c| c.get(&key, now, MIN_REPORTED_LIFETIME))
+    {
+        return emit(out, info.api_version, &hit.token, hit.expires_at());
+    }
+    let _lock = cache.as_ref().map(|c| c.lock(&key));
+    if let Some(hit) = cache
+        .as_ref()
+        .and_then(|c| c.get(&key, OffsetDateTime::now_utc(), MIN_REPORTED_LIFETIME))
+    {
+        return emit(out, info.api_version, &hit.token, hit.expires_at());
+    }
+    let req = CredentialRequest {
+        profile: &choice,
+        profiles: &profiles,
+        region: &region,
+        role_arn: args.role_arn.as_deref(),
+        sdk: &sdk,
+        env,
+        now: SystemTime::now(),
+    };
+    let creds = credentials::resolve(&req).await?;
+    let signed_at = SystemTime::now();
+    let token = presign::presign_token(&presign::PresignInput {
+        credentials: &creds,
+        region: &region,
+        endpoint: &sts,
+        cluster_id: args.cluster_id.as_deref().unwrap_or(&args.cluster_name),
+        time: signed_at,
+    })?;
+    let signed = OffsetDateTime::from(signed_at)
+        .replace_nanosecond(0)
+        .unwrap_or(OffsetDateTime::from(signed_at));
+    let exp = expiration(
+        signed,
+        creds.expiry().map(OffsetDateTime::from),
+        OffsetDateTime::now_utc(),
+    );
+    if let Some(c) = &cache {
+        // A cache that cannot be written costs speed, not correctness.
+        let _ = c.put(&Entry::new(key, token.clone(), exp));
+    }
+    emit(out, info.api_version, &token, exp)
+}
+
+fn emit(out: &mut dyn Write, api_version: &str, token: &Secret, exp: OffsetDateTime) -> Result<()> {
+    writeln!(out, "{}", exec_credential::render(api_version, token, exp))
+        .context("could not write the ExecCredential")?;
+    out.flush().context("could not write the ExecCredential")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2026-01-01 00:00:00 UTC);
+
+    #[test]
+    fn expiration_is_14_minutes_after_signing() {
+        assert_eq!(expiration(T0, None, T0), datetime!(2026-01-01 00:14:00 UTC));
+    }
+
+    #[test]
+    fn expiration_is_capped_by_credentials_expiring_sooner() {
+        let creds = datetime!(2026-01-01 00:05:00 UTC);
+        assert_eq!(expiration(T0, Some(creds), T0), creds);
+        let later = datetime!(2026-01-01 02:00:00 UTC);
+        assert_eq!(
+            expiration(T0, Some(later), T0),
+            datetime!(2026-01-01 00:14:00 UTC)
+        );
+    }
+
+    #[test]
+    fn expiration_is_never_under_60_seconds_ahead() {
+        let creds = datetime!(2026-01-01 00:00:20 UTC);
+        assert_eq!(
+            expiration(T0, Some(creds), T0),
+            datetime!(2026-01-01 00:01:00 UTC)
+        );
+    }
+
+    #[test]
+    fn partitions_by_region_prefix() {
+        for (r, p) in [
+            ("us-west-2", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+        ] {
+            assert_eq!(partition(r), p, "{r}");
+        }
+    }
+
+    #[test]
+    fn cache_key_separates_profiles_and_access_keys_and_ignores_secrets() {
+        let args = TokenArgs {
+            cluster_name: "demo".into(),
+            ..Default::default()
+        };
+        let prof = |n: &str| profile::ProfileChoice {
+            name: n.into(),
+            explicit: true,
+            from_flag: false,
+        };
+        let env_a = Env::from_pairs(&[
+            ("AWS_ACCESS_KEY_ID", "AKIAA"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRET-A"),
+        ]);
+        let env_b = Env::from_pairs(&[
+            ("AWS_ACCESS_KEY_ID", "AKIAB"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRET-A"),
+        ]);
+        let ep = "https://sts.us-west-2.amazonaws.com";
+        let k = |p: &str, e: &Env| cache_key(&args, "us-west-2", ep, &prof(p), e);
+        assert_ne!(k("a", &env_a), k("b", &env_a), "profiles differ");
+        assert_ne!(k("a", &env_a), k("a", &env_b), "access keys differ");
+        assert_eq!(k("a", &env_a), k("a", &env_a));
+        let json = serde_json::to_string(&k("a", &env_a)).unwrap();
+        assert!(!json.contains("SECRET"), "{json}");
+    }
+}
