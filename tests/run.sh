@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, with the peers it compares against installed first:
+#   - faketime (Debian package) to freeze the clock for byte-for-byte checks
+#   - the AWS CLI, pinned, in a venv at .venv (the reference `aws eks get-token`)
+#   - kubectl, the real one, at /usr/bin/kubectl
+# Then every Rust test of the workspace (unit, integration, simulator).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+AWSCLI_VERSION=1.46.3
+
+if ! command -v faketime >/dev/null 2>&1; then
+  echo "tests/run.sh: installing faketime" >&2
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq faketime >/dev/null
+fi
+
+if [ ! -x .venv/bin/aws ] || ! .venv/bin/aws --version 2>&1 | grep -q "aws-cli/$AWSCLI_VERSION "; then
+  echo "tests/run.sh: installing awscli==$AWSCLI_VERSION into .venv" >&2
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "awscli==$AWSCLI_VERSION"
+fi
+
+KUBECTL="${EKSAUTH_TEST_KUBECTL:-/usr/bin/kubectl}"
+if [ ! -x "$KUBECTL" ]; then
+  echo "tests/run.sh: the real kubectl is required at $KUBECTL (set EKSAUTH_TEST_KUBECTL)" >&2
+  exit 1
+fi
+
+export EKSAUTH_TEST_AWS="$PWD/.venv/bin/aws"
+export EKSAUTH_TEST_FAKETIME="$(command -v faketime)"
+export EKSAUTH_TEST_KUBECTL="$KUBECTL"
+
+cargo test --workspace --locked "$@"
