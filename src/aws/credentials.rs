@@ -263,7 +263,7 @@ async fn resolve_unbounded(req: &CredentialRequest<'_>) -> Result<Credentials, C
         Ok(c) => c,
         Err(e) => return Err(explain(req, &imds, e)),
     };
-    check_not_expired(&base, req.now, "")?;
+    check_not_expired(&base, req.now, &format!(" of profile {:?}", req.profile.name))?;
     let Some(role) = req.role_arn else {
         return Ok(base);
     };
@@ -314,8 +314,27 @@ fn explain_assume(role: &str, e: CredentialsError) -> CredentialsFailure {
     }
     CredentialsFailure::Other {
         from: format!(" by assuming {role}"),
-        detail: sdk_message(&detail),
+        detail: causes(&e),
     }
+}
+
+/// The causes of an SDK error, outermost first, each said once, without the
+/// Debug dump that `DisplayErrorContext` appends.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![];
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let msg = err.to_string();
+        if !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg) || msg.contains(p.as_str())) {
+            parts.push(msg);
+        } else if let Some(last) = parts.last_mut() {
+            if msg.len() > last.len() && msg.contains(last.as_str()) {
+                *last = msg;
+            }
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
 }
 
 /// The SDK's error chain is long; the service's own message is what helps.
@@ -391,7 +410,7 @@ fn explain(
     }
     CredentialsFailure::Other {
         from: format!(" for profile {:?}", req.profile.name),
-        detail: sdk_message(&detail),
+        detail: causes(&e),
     }
 }
 
