@@ -263,7 +263,11 @@ async fn resolve_unbounded(req: &CredentialRequest<'_>) -> Result<Credentials, C
         Ok(c) => c,
         Err(e) => return Err(explain(req, &imds, e)),
     };
-    check_not_expired(&base, req.now, &format!(" of profile {:?}", req.profile.name))?;
+    check_not_expired(
+        &base,
+        req.now,
+        &format!(" of profile {:?}", req.profile.name),
+    )?;
     let Some(role) = req.role_arn else {
         return Ok(base);
     };
@@ -325,7 +329,11 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = Some(e);
     while let Some(err) = cur {
         let msg = err.to_string();
-        if !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg) || msg.contains(p.as_str())) {
+        if !msg.is_empty()
+            && !parts
+                .iter()
+                .any(|p| p.contains(&msg) || msg.contains(p.as_str()))
+        {
             parts.push(msg);
         } else if let Some(last) = parts.last_mut() {
             if msg.len() > last.len() && msg.contains(last.as_str()) {

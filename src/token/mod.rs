@@ -77,65 +77,95 @@ pub fn partition(region: &str) -> &'static str {
     }
 }
 
-/// What makes two token requests interchangeable. Never a secret: the
-/// access key id stands for environment credentials, the profile name for
-/// profile credentials.
+/// Environment variables that change which STS endpoint is signed for.
+const ENDPOINT_VARS: [&str; 5] = [
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+];
+
+/// What makes two token requests interchangeable, computed without any
+/// network or SDK set-up so that a cache hit costs a stat and a read. Never
+/// a secret: the access key id stands for environment credentials, the
+/// profile name plus the config files' size and time for profile ones (an
+/// edit of either file is a miss).
 pub fn cache_key(
     args: &TokenArgs,
     region: &str,
-    endpoint: &str,
     profile: &profile::ProfileChoice,
     env: &Env,
 ) -> CacheKey {
     let env_key = (!profile.from_flag)
         .then(|| env.get("AWS_ACCESS_KEY_ID"))
         .flatten();
-    CacheKey::default()
+    let mut key = CacheKey::default()
         .with("cluster", Some(&args.cluster_name))
         .with("cluster_id", args.cluster_id.as_deref())
         .with("region", Some(region))
         .with("partition", Some(partition(region)))
-        .with("sts_endpoint", Some(endpoint))
         .with("profile", Some(&profile.name))
         .with("role_arn", args.role_arn.as_deref())
         .with("env_access_key_id", env_key.as_deref())
-        .with("web_identity_role", env.get("AWS_ROLE_ARN").as_deref())
-        .with("config_file", env.get("AWS_CONFIG_FILE").as_deref())
+        .with("web_identity_role", env.get("AWS_ROLE_ARN").as_deref());
+    for var in ENDPOINT_VARS {
+        key = key.with(var, env.get(var).as_deref());
+    }
+    let home = credentials::home_dir();
+    let config = env
+        .get("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".aws/config")));
+    let creds = env
+        .get("AWS_SHARED_CREDENTIALS_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".aws/credentials")));
+    key.with("config_file", config.as_deref().map(file_stamp).as_deref())
         .with(
             "credentials_file",
-            env.get("AWS_SHARED_CREDENTIALS_FILE").as_deref(),
+            creds.as_deref().map(file_stamp).as_deref(),
         )
+}
+
+/// A file's path, size and modification time (or "absent").
+fn file_stamp(path: &std::path::Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) => {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .unwrap_or_default();
+            format!("{} {} {}", path.display(), m.len(), mtime.as_nanos())
+        }
+        Err(_) => format!("{} absent", path.display()),
+    }
 }
 
 /// Runs the token command, writing the ExecCredential to `out`.
 pub async fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
     let info = exec_credential::read_exec_info(env.get("KUBERNETES_EXEC_INFO").as_deref())?;
     let choice = profile::choose_profile(args.profile.as_deref(), env);
-    let profiles = Profiles::load(&choice.name).await?;
-    credentials::check_profile_exists(&choice, &profiles, env)?;
-    let region = profile::choose_region(args.region.as_deref(), env, profiles.get(&choice.name))
-        .ok_or_else(|| TokenError::RegionMissing {
-            cluster: args.cluster_name.clone(),
-            profile: choice.name.clone(),
-        })?
-        .region;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region.clone()))
-        .timeout_config(credentials::timeouts())
-        .no_credentials();
-    if choice.explicit {
-        loader = loader.profile_name(&choice.name);
-    }
-    let sdk = loader.load().await;
-    let override_url = endpoint::sts_override(&sdk);
-    let sts = endpoint::sts_endpoint(
-        &region,
-        override_url.as_deref(),
-        sdk.use_fips().unwrap_or(false),
-        sdk.use_dual_stack().unwrap_or(false),
-    )
-    .await?;
-    let key = cache_key(args, &region, &sts, &choice, env);
+    // The config files are parsed only when the region is not given
+    // directly, or on a miss: a hit with --region reads nothing else.
+    let mut profiles = None;
+    let region = match profile::choose_region(args.region.as_deref(), env, None) {
+        Some(r) => r.region,
+        None => {
+            let loaded = load_profiles(&choice, env).await?;
+            let r =
+                profile::choose_region(None, env, loaded.get(&choice.name)).ok_or_else(|| {
+                    TokenError::RegionMissing {
+                        cluster: args.cluster_name.clone(),
+                        profile: choice.name.clone(),
+                    }
+                })?;
+            profiles = Some(loaded);
+            r.region
+        }
+    };
+    let key = cache_key(args, &region, &choice, env);
     let cache = (!args.no_cache)
         .then(|| {
             TokenCache::default_dir(
@@ -145,24 +175,60 @@ pub async fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()>
         })
         .flatten()
         .map(TokenCache::new);
-    let now = OffsetDateTime::now_utc();
-    if let Some(hit) = cache
-        .as_ref()
-        .and_then(|c| c.get(&key, now, MIN_REPORTED_LIFETIME))
-    {
+    let cached = |c: &TokenCache| c.get(&key, OffsetDateTime::now_utc(), MIN_REPORTED_LIFETIME);
+    if let Some(hit) = cache.as_ref().and_then(cached) {
         return emit(out, info.api_version, &hit.token, hit.expires_at());
     }
     let _lock = cache.as_ref().map(|c| c.lock(&key));
-    if let Some(hit) = cache
-        .as_ref()
-        .and_then(|c| c.get(&key, OffsetDateTime::now_utc(), MIN_REPORTED_LIFETIME))
-    {
+    if let Some(hit) = cache.as_ref().and_then(cached) {
         return emit(out, info.api_version, &hit.token, hit.expires_at());
     }
+    let profiles = match profiles {
+        Some(p) => p,
+        None => load_profiles(&choice, env).await?,
+    };
+    let (token, exp) = fetch(args, env, &choice, &profiles, &region).await?;
+    if let Some(c) = &cache {
+        // A cache that cannot be written costs speed, not correctness.
+        let _ = c.put(&Entry::new(key, token.clone(), exp));
+    }
+    emit(out, info.api_version, &token, exp)
+}
+
+async fn load_profiles(choice: &profile::ProfileChoice, env: &Env) -> Result<Profiles> {
+    let profiles = Profiles::load(&choice.name).await?;
+    credentials::check_profile_exists(choice, &profiles, env)?;
+    Ok(profiles)
+}
+
+/// The miss path: SDK configuration, STS endpoint, credentials, signature.
+async fn fetch(
+    args: &TokenArgs,
+    env: &Env,
+    choice: &profile::ProfileChoice,
+    profiles: &Profiles,
+    region: &str,
+) -> Result<(Secret, OffsetDateTime)> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .timeout_config(credentials::timeouts())
+        .no_credentials();
+    if choice.explicit {
+        loader = loader.profile_name(&choice.name);
+    }
+    let sdk = loader.load().await;
+    let override_url = endpoint::sts_override(&sdk);
+    let sts = endpoint::sts_endpoint(
+        region,
+        override_url.as_deref(),
+        sdk.use_fips().unwrap_or(false),
+        sdk.use_dual_stack().unwrap_or(false),
+    )
+    .await?;
     let req = CredentialRequest {
-        profile: &choice,
-        profiles: &profiles,
-        region: &region,
+        profile: choice,
+        profiles,
+        region,
         role_arn: args.role_arn.as_deref(),
         sdk: &sdk,
         env,
@@ -172,7 +238,7 @@ pub async fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()>
     let signed_at = SystemTime::now();
     let token = presign::presign_token(&presign::PresignInput {
         credentials: &creds,
-        region: &region,
+        region,
         endpoint: &sts,
         cluster_id: args.cluster_id.as_deref().unwrap_or(&args.cluster_name),
         time: signed_at,
@@ -185,11 +251,7 @@ pub async fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()>
         creds.expiry().map(OffsetDateTime::from),
         OffsetDateTime::now_utc(),
     );
-    if let Some(c) = &cache {
-        // A cache that cannot be written costs speed, not correctness.
-        let _ = c.put(&Entry::new(key, token.clone(), exp));
-    }
-    emit(out, info.api_version, &token, exp)
+    Ok((token, exp))
 }
 
 fn emit(out: &mut dyn Write, api_version: &str, token: &Secret, exp: OffsetDateTime) -> Result<()> {
@@ -262,8 +324,7 @@ mod tests {
             ("AWS_ACCESS_KEY_ID", "AKIAB"),
             ("AWS_SECRET_ACCESS_KEY", "SECRET-A"),
         ]);
-        let ep = "https://sts.us-west-2.amazonaws.com";
-        let k = |p: &str, e: &Env| cache_key(&args, "us-west-2", ep, &prof(p), e);
+        let k = |p: &str, e: &Env| cache_key(&args, "us-west-2", &prof(p), e);
         assert_ne!(k("a", &env_a), k("b", &env_a), "profiles differ");
         assert_ne!(k("a", &env_a), k("a", &env_b), "access keys differ");
         assert_eq!(k("a", &env_a), k("a", &env_a));

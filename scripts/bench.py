@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Benchmark: kubectl-eksauth token against `aws eks get-token`, in one run.
+
+Runs each command N times in the same environment (static keys, nothing
+else configured), and prints the median wall time, the peak memory (max RSS)
+and the ratios: against the AWS CLI, and against a trivial process (the
+floor: what starting any process costs here). Not a test: it asserts nothing,
+it measures.
+
+Usage: scripts/bench.py --eksauth target/release/kubectl-eksauth --aws .venv/bin/aws [-n 30]
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def peak_rss(argv, env, runs=3):
+    """Peak RSS in MiB, read by GNU time: a small C parent, so the figure is
+    the command's own (a child forked or spawned by Python would count
+    Python's memory as well)."""
+    peaks = []
+    with tempfile.NamedTemporaryFile("r") as out:
+        for _ in range(runs):
+            subprocess.run([GNU_TIME, "-f", "%M", "-o", out.name] + argv, env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            out.seek(0)
+            peaks.append(int(out.read().strip().splitlines()[-1]) / 1024.0)
+    return max(peaks)
+
+
+def measure(argv, env, n):
+    """Median seconds of running argv n times, and its peak RSS (MiB)."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        # posix_spawn (vfork-like), not fork: a forked child would carry
+        # Python's own memory into its peak RSS.
+        pid = os.posix_spawn(argv[0], argv, env, file_actions=[
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        ])
+        _, status, usage = os.wait4(pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"bench: {' '.join(argv)} failed (exit {os.waitstatus_to_exitcode(status)})")
+        times.append(elapsed)
+    return statistics.median(times), peak_rss(argv, env)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eksauth", required=True)
+    ap.add_argument("--aws", required=True)
+    ap.add_argument("-n", type=int, default=30)
+    a = ap.parse_args()
+
+    home = tempfile.mkdtemp(prefix="eksauth-bench-")
+    os.makedirs(os.path.join(home, ".aws"))
+    env = {
+        "HOME": home,
+        "PATH": "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLEBENCH0001",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_REGION": "us-west-2",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "KUBECACHEDIR": os.path.join(home, "cache"),
+    }
+    true = shutil.which("true") or "/bin/true"
+    eks = os.path.abspath(a.eksauth)
+    token = [eks, "token", "--cluster-name", "bench", "--region", "us-west-2"]
+    subprocess.run(token, env=env, check=True, capture_output=True)  # warm the cache
+
+    rows = [
+        ("floor (/bin/true)", [true]),
+        ("aws eks get-token", [os.path.abspath(a.aws), "eks", "get-token", "--cluster-name", "bench", "--region", "us-west-2"]),
+        ("eksauth token --no-cache", token + ["--no-cache"]),
+        ("eksauth token (cache hit)", token),
+    ]
+    results = {}
+    for name, argv in rows:
+        n = max(5, a.n // 3) if name.startswith("aws") else a.n
+        results[name] = measure(argv, env, n)
+
+    floor = results["floor (/bin/true)"][0]
+    cli = results["aws eks get-token"][0]
+    print(f"{'command':<28} {'median':>10} {'peak RSS':>10} {'vs floor':>9} {'AWS CLI / this':>15}")
+    for name, (med, rss) in results.items():
+        print(f"{name:<28} {med*1000:>8.1f}ms {rss:>8.1f}MB {med/floor:>8.1f}x {cli/med:>14.1f}x")
+    shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the release binary and benchmarks it against `aws eks get-token`
+# (the AWS CLI of the test venv, installed here if missing). Prints medians,
+# peak memory and ratios; asserts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+AWSCLI_VERSION=1.46.3
+if [ ! -x .venv/bin/aws ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check "awscli==$AWSCLI_VERSION"
+fi
+if [ ! -x /usr/bin/time ]; then
+  sudo_=""; [ "$(id -u)" = 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq time >/dev/null
+fi
+cargo build --release --locked -p kubectl-eksauth
+python3 scripts/bench.py --eksauth target/release/kubectl-eksauth --aws .venv/bin/aws "$@"
