@@ -14,10 +14,6 @@ use cli::{Cli, Command};
 
 /// Runs one parsed command line; the caller prints the error and exits.
 pub fn run(cli: Cli) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow::anyhow!("could not start the async runtime: {e}"))?;
     match cli.command {
         Command::Token(t) => {
             let args = token::TokenArgs {
@@ -30,7 +26,16 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let env = aws::Env::real();
             let mut stdout = std::io::stdout().lock();
-            rt.block_on(token::run(&args, &env, &mut stdout))
+            token::run(&args, &env, &mut stdout)
         }
     }
+}
+
+/// A single-threaded runtime: the commands wait on a few requests at a time,
+/// and a thread pool would only cost start-up time.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("could not start the async runtime: {e}"))
 }

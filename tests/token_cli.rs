@@ -498,3 +498,35 @@ fn thirty_two_concurrent_calls_all_get_valid_credentials() {
         }
     }
 }
+
+#[test]
+fn editing_the_credentials_file_or_the_sts_endpoint_is_a_cache_miss() {
+    let mut sb = Sandbox::new();
+    sb.set("KUBECACHEDIR", sb.path("kcache").display().to_string())
+        .set("AWS_REGION", "us-west-2")
+        .set("AWS_PROFILE", "p");
+    let write_key = |id: &str| {
+        sb.write(
+            ".aws/credentials",
+            &format!("[p]\naws_access_key_id = {id}\naws_secret_access_key = {SECRET}\n"),
+        )
+    };
+    write_key("AKIAFIRSTKEY00000001");
+    let first = run(sb.eksauth(&token_args())).ok().token();
+    write_key("AKIASECONDKEY0000001");
+    let second = run(sb.eksauth(&token_args())).ok().token();
+    assert!(
+        token_param(&second, "X-Amz-Credential")
+            .unwrap()
+            .starts_with("AKIASECONDKEY"),
+        "a rotated key is used at once"
+    );
+    sb.set("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9");
+    let third = run(sb.eksauth(&token_args())).ok().token();
+    assert!(
+        token_url(&third).starts_with("http://127.0.0.1:9/?Action=GetCallerIdentity"),
+        "{}",
+        token_url(&third)
+    );
+    assert_ne!(first, second);
+}

@@ -144,28 +144,13 @@ fn file_stamp(path: &std::path::Path) -> String {
 }
 
 /// Runs the token command, writing the ExecCredential to `out`.
-pub async fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
+///
+/// A cache hit for a region given by flag or environment (what kubeconfigs
+/// written by `setup` do) is served before any async runtime, SDK or config
+/// file is touched: this is the path that runs before every kubectl call.
+pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
     let info = exec_credential::read_exec_info(env.get("KUBERNETES_EXEC_INFO").as_deref())?;
     let choice = profile::choose_profile(args.profile.as_deref(), env);
-    // The config files are parsed only when the region is not given
-    // directly, or on a miss: a hit with --region reads nothing else.
-    let mut profiles = None;
-    let region = match profile::choose_region(args.region.as_deref(), env, None) {
-        Some(r) => r.region,
-        None => {
-            let loaded = load_profiles(&choice, env).await?;
-            let r =
-                profile::choose_region(None, env, loaded.get(&choice.name)).ok_or_else(|| {
-                    TokenError::RegionMissing {
-                        cluster: args.cluster_name.clone(),
-                        profile: choice.name.clone(),
-                    }
-                })?;
-            profiles = Some(loaded);
-            r.region
-        }
-    };
-    let key = cache_key(args, &region, &choice, env);
     let cache = (!args.no_cache)
         .then(|| {
             TokenCache::default_dir(
@@ -175,24 +160,50 @@ pub async fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()>
         })
         .flatten()
         .map(TokenCache::new);
-    let cached = |c: &TokenCache| c.get(&key, OffsetDateTime::now_utc(), MIN_REPORTED_LIFETIME);
-    if let Some(hit) = cache.as_ref().and_then(cached) {
-        return emit(out, info.api_version, &hit.token, hit.expires_at());
+    if let (Some(c), Some(r)) = (
+        &cache,
+        profile::choose_region(args.region.as_deref(), env, None),
+    ) {
+        if let Some(hit) = c.get(
+            &cache_key(args, &r.region, &choice, env),
+            OffsetDateTime::now_utc(),
+            MIN_REPORTED_LIFETIME,
+        ) {
+            return emit(out, info.api_version, &hit.token, hit.expires_at());
+        }
     }
-    let _lock = cache.as_ref().map(|c| c.lock(&key));
-    if let Some(hit) = cache.as_ref().and_then(cached) {
-        return emit(out, info.api_version, &hit.token, hit.expires_at());
+    let rt = crate::runtime()?;
+    let (token, exp) = rt.block_on(obtain(args, env, &choice, cache.as_ref()))?;
+    emit(out, info.api_version, &token, exp)
+}
+
+/// The token from the cache (under its lock) or fetched and cached.
+async fn obtain(
+    args: &TokenArgs,
+    env: &Env,
+    choice: &profile::ProfileChoice,
+    cache: Option<&TokenCache>,
+) -> Result<(Secret, OffsetDateTime)> {
+    let profiles = load_profiles(choice, env).await?;
+    let region = profile::choose_region(args.region.as_deref(), env, profiles.get(&choice.name))
+        .ok_or_else(|| TokenError::RegionMissing {
+            cluster: args.cluster_name.clone(),
+            profile: choice.name.clone(),
+        })?
+        .region;
+    let key = cache_key(args, &region, choice, env);
+    let _lock = cache.map(|c| c.lock(&key));
+    if let Some(hit) =
+        cache.and_then(|c| c.get(&key, OffsetDateTime::now_utc(), MIN_REPORTED_LIFETIME))
+    {
+        return Ok((hit.token.clone(), hit.expires_at()));
     }
-    let profiles = match profiles {
-        Some(p) => p,
-        None => load_profiles(&choice, env).await?,
-    };
-    let (token, exp) = fetch(args, env, &choice, &profiles, &region).await?;
-    if let Some(c) = &cache {
+    let (token, exp) = fetch(args, env, choice, &profiles, &region).await?;
+    if let Some(c) = cache {
         // A cache that cannot be written costs speed, not correctness.
         let _ = c.put(&Entry::new(key, token.clone(), exp));
     }
-    emit(out, info.api_version, &token, exp)
+    Ok((token, exp))
 }
 
 async fn load_profiles(choice: &profile::ProfileChoice, env: &Env) -> Result<Profiles> {
