@@ -10,10 +10,20 @@ use std::collections::HashMap;
 
 /// A snapshot of the environment variables the AWS side reads. Code that
 /// decides things takes an `Env` instead of calling `std::env`, so tests pass
-/// values instead of mutating the process environment.
-#[derive(Debug, Clone, Default)]
+/// values instead of mutating the process environment. It holds secrets
+/// (`AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), so its `Debug` shows
+/// variable names only.
+#[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.vars.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Env").field("names", &names).finish()
+    }
 }
 
 impl Env {
@@ -37,5 +47,19 @@ impl Env {
     /// A variable's value; set-but-empty counts as unset, as in the AWS CLI.
     pub fn get(&self, key: &str) -> Option<String> {
         self.vars.get(key).filter(|v| !v.is_empty()).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_debug_shows_names_never_values() {
+        let env = Env::from_pairs(&[("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI"), ("AWS_REGION", "us-west-2")]);
+        let shown = format!("{env:?}");
+        assert!(shown.contains("AWS_SECRET_ACCESS_KEY") && !shown.contains("wJalrXUtnFEMI"), "{shown}");
+        assert_eq!(env.get("AWS_REGION").as_deref(), Some("us-west-2"));
+        assert_eq!(Env::from_pairs(&[("AWS_PROFILE", "")]).get("AWS_PROFILE"), None, "empty is unset");
     }
 }
