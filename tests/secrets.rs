@@ -10,12 +10,26 @@ const SESSION_TOKEN: &str = "SESSIONTOKENzzzzA1s2d3f4g5h6j7k8zzzz";
 const SSO_ACCESS: &str = "SSOACCESSTOKENzzzzZ1x2c3v4b5n6m7zzzz";
 const SSO_REFRESH: &str = "SSOREFRESHTOKENzzzzP0o9i8u7y6zzzz";
 const PROFILE_SECRET: &str = "PROFILESECRETzzzzL1k2j3h4g5f6zzzz";
-const ALL: [&str; 5] = [SECRET_KEY, SESSION_TOKEN, SSO_ACCESS, SSO_REFRESH, PROFILE_SECRET];
+const ALL: [&str; 5] = [
+    SECRET_KEY,
+    SESSION_TOKEN,
+    SSO_ACCESS,
+    SSO_REFRESH,
+    PROFILE_SECRET,
+];
 
 fn assert_clean(what: &str, r: &Run) {
     for s in ALL {
-        assert!(!r.stdout.contains(s), "{what}: stdout shows a secret\n{}", r.stdout);
-        assert!(!r.stderr.contains(s), "{what}: stderr shows a secret\n{}", r.stderr);
+        assert!(
+            !r.stdout.contains(s),
+            "{what}: stdout shows a secret\n{}",
+            r.stdout
+        );
+        assert!(
+            !r.stderr.contains(s),
+            "{what}: stderr shows a secret\n{}",
+            r.stderr
+        );
     }
 }
 
@@ -29,11 +43,18 @@ fn loaded_sandbox() -> Sandbox {
         &format!("[static]\naws_access_key_id = AKIASTATIC0000000001\naws_secret_access_key = {PROFILE_SECRET}\n"),
     );
     let bad_process = sb.home().join("bad-process.sh");
-    script(&bad_process, &format!(r#"echo '{{"Version":1,"AccessKeyId":"ASIAX","SecretAccessKey":"{SECRET_KEY}","SessionToken":"{SESSION_TOKEN}"'"#));
+    script(
+        &bad_process,
+        &format!(
+            r#"echo '{{"Version":1,"AccessKeyId":"ASIAX","SecretAccessKey":"{SECRET_KEY}","SessionToken":"{SESSION_TOKEN}"'"#
+        ),
+    );
     let expired_process = sb.home().join("expired-process.sh");
     script(
         &expired_process,
-        &format!(r#"echo '{{"Version":1,"AccessKeyId":"ASIAX","SecretAccessKey":"{SECRET_KEY}","SessionToken":"{SESSION_TOKEN}","Expiration":"2020-01-01T00:00:00Z"}}'"#),
+        &format!(
+            r#"echo '{{"Version":1,"AccessKeyId":"ASIAX","SecretAccessKey":"{SECRET_KEY}","SessionToken":"{SESSION_TOKEN}","Expiration":"2020-01-01T00:00:00Z"}}'"#
+        ),
     );
     let failing_process = sb.home().join("failing-process.sh");
     script(&failing_process, "echo 'helper failed' >&2; exit 3");
@@ -71,17 +92,48 @@ fn no_error_path_of_token_shows_a_secret() {
     };
     let mut sb = loaded_sandbox();
     let cases: Vec<(&str, Vec<&str>, Option<(&str, &str)>)> = vec![
-        ("v1alpha1", with(&[]), Some(("KUBERNETES_EXEC_INFO", r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#))),
-        ("bad exec info", with(&[]), Some(("KUBERNETES_EXEC_INFO", "{oops"))),
+        (
+            "v1alpha1",
+            with(&[]),
+            Some((
+                "KUBERNETES_EXEC_INFO",
+                r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#,
+            )),
+        ),
+        (
+            "bad exec info",
+            with(&[]),
+            Some(("KUBERNETES_EXEC_INFO", "{oops")),
+        ),
         ("missing profile", with(&["--profile", "nope"]), None),
         ("sso expired", with(&["--profile", "corp"]), None),
-        ("malformed credential_process", with(&["--profile", "bad"]), None),
-        ("expired credential_process", with(&["--profile", "expired"]), None),
-        ("failing credential_process", with(&["--profile", "failing"]), None),
-        ("missing region", vec!["token", "--cluster-name", "demo", "--profile", "static"], Some(("AWS_CONFIG_FILE", "/nonexistent"))),
+        (
+            "malformed credential_process",
+            with(&["--profile", "bad"]),
+            None,
+        ),
+        (
+            "expired credential_process",
+            with(&["--profile", "expired"]),
+            None,
+        ),
+        (
+            "failing credential_process",
+            with(&["--profile", "failing"]),
+            None,
+        ),
+        (
+            "missing region",
+            vec!["token", "--cluster-name", "demo", "--profile", "static"],
+            Some(("AWS_CONFIG_FILE", "/nonexistent")),
+        ),
         ("unknown flag", with(&["--bogus"]), None),
         ("success", with(&["--no-cache"]), None),
-        ("success with profile", with(&["--no-cache", "--profile", "static"]), None),
+        (
+            "success with profile",
+            with(&["--no-cache", "--profile", "static"]),
+            None,
+        ),
     ];
     for (what, args, var) in cases {
         let saved = sb.env.clone();

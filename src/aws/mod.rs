@@ -56,10 +56,20 @@ mod tests {
 
     #[test]
     fn env_debug_shows_names_never_values() {
-        let env = Env::from_pairs(&[("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI"), ("AWS_REGION", "us-west-2")]);
+        let env = Env::from_pairs(&[
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI"),
+            ("AWS_REGION", "us-west-2"),
+        ]);
         let shown = format!("{env:?}");
-        assert!(shown.contains("AWS_SECRET_ACCESS_KEY") && !shown.contains("wJalrXUtnFEMI"), "{shown}");
+        assert!(
+            shown.contains("AWS_SECRET_ACCESS_KEY") && !shown.contains("wJalrXUtnFEMI"),
+            "{shown}"
+        );
         assert_eq!(env.get("AWS_REGION").as_deref(), Some("us-west-2"));
-        assert_eq!(Env::from_pairs(&[("AWS_PROFILE", "")]).get("AWS_PROFILE"), None, "empty is unset");
+        assert_eq!(
+            Env::from_pairs(&[("AWS_PROFILE", "")]).get("AWS_PROFILE"),
+            None,
+            "empty is unset"
+        );
     }
 }

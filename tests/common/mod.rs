@@ -257,3 +257,108 @@ pub fn script(path: &Path, body: &str) {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
+
+/// A running simulator (killed on drop).
+pub struct Sim {
+    child: std::process::Child,
+    pub dir: tempfile::TempDir,
+    pub endpoints: serde_json::Value,
+}
+
+impl Sim {
+    /// Starts `eks-sim` with `fixture` (YAML) and waits for its endpoints.
+    pub fn start(fixture: &str) -> Sim {
+        let dir = tempfile::tempdir().unwrap();
+        let fx = dir.path().join("fixture.yaml");
+        std::fs::write(&fx, fixture).unwrap();
+        let state = dir.path().join("state");
+        let log = std::fs::File::create(dir.path().join("sim.log")).unwrap();
+        let child = Command::new(sim_bin())
+            .arg("--fixture")
+            .arg(&fx)
+            .arg("--state-dir")
+            .arg(&state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start eks-sim");
+        let mut sim = Sim {
+            child,
+            dir,
+            endpoints: serde_json::Value::Null,
+        };
+        let file = state.join("endpoints.json");
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Some(status) = sim.child.try_wait().unwrap() {
+                panic!("eks-sim exited with {status}: {}", sim.log());
+            }
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                if let Ok(v) = serde_json::from_str(&text) {
+                    sim.endpoints = v;
+                    return sim;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "eks-sim did not write {} in time: {}",
+            file.display(),
+            sim.log()
+        );
+    }
+
+    /// An endpoint URL by name (`sts`, `sso`, `eks`, `iam`, `kube`, ...).
+    pub fn url(&self, name: &str) -> String {
+        self.endpoints[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no endpoint {name}"))
+            .to_string()
+    }
+
+    /// The CA file of the simulated API server.
+    pub fn ca_file(&self) -> String {
+        self.endpoints["ca_file"].as_str().unwrap().to_string()
+    }
+
+    /// What the simulator logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sim.log")).unwrap_or_default()
+    }
+
+    /// A kubeconfig whose one user runs `command args` as exec plugin
+    /// (apiVersion `api_version`), with `env` for the plugin.
+    pub fn kubeconfig(
+        &self,
+        path: &Path,
+        api_version: &str,
+        command: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) {
+        let args_yaml: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+        let env_yaml: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("{{name: {k:?}, value: {v:?}}}"))
+            .collect();
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: demo\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
+             contexts:\n- name: demo\n  context: {{cluster: demo, user: demo}}\ncurrent-context: demo\n\
+             users:\n- name: demo\n  user:\n    exec:\n      apiVersion: {api_version}\n      command: {cmd:?}\n      args: [{args}]\n      env: [{env}]\n      interactiveMode: Never\n",
+            server = self.url("kube"),
+            ca = self.ca_file(),
+            cmd = command.display().to_string(),
+            args = args_yaml.join(", "),
+            env = env_yaml.join(", "),
+        );
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
