@@ -32,4 +32,8 @@ export EKSAUTH_TEST_AWS="$PWD/.venv/bin/aws"
 export EKSAUTH_TEST_FAKETIME="$(command -v faketime)"
 export EKSAUTH_TEST_KUBECTL="$KUBECTL"
 
-cargo test --workspace --locked "$@"
+# The simulator binary is used by the integration tests of the main package,
+# which cargo does not build for them: build every binary first (the same
+# dev profile, so `cargo test` reuses it), then run every test.
+cargo build --workspace --locked --bins
+cargo test --workspace --locked --no-fail-fast "$@"
