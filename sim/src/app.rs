@@ -10,15 +10,18 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use crate::access::Denials;
 use crate::cli::Args;
 use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::endpoints::{self, Endpoints};
+use crate::fixture::EndpointFault;
 use crate::http_util::{self, Handler};
 use crate::kube::ClusterState;
 use crate::sso::SsoPortal;
 use crate::world::World;
-use crate::{fixture, kube, placeholder, sso, sts, tls};
+use crate::{eks, faults, fixture, iam, kube, sso, sso_oidc, sts, tls};
+use base64::Engine;
 
 /// Why the simulator stopped with an error (decides the exit status).
 pub enum RunError {
@@ -45,7 +48,7 @@ pub fn run(args: Args) -> Result<(), RunError> {
         .map_err(RunError::Other)
 }
 
-/// The listeners, one per service.
+/// The listeners, one per service, plus the fault listeners.
 struct Listeners {
     sts: TcpListener,
     sso: TcpListener,
@@ -53,6 +56,10 @@ struct Listeners {
     eks: TcpListener,
     iam: TcpListener,
     kube: TcpListener,
+    /// Accepts and never answers.
+    hang: TcpListener,
+    /// The API server with a certificate from another CA.
+    kube_wrong_ca: TcpListener,
 }
 
 async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> {
@@ -64,19 +71,42 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
         eks: bind().await?,
         iam: bind().await?,
         kube: bind().await?,
+        hang: bind().await?,
+        kube_wrong_ca: bind().await?,
     };
+    let closed_port = faults::closed_port()
+        .await
+        .context("could not find a free port")?;
     let cluster_tls = tls::generate().context("could not create the cluster's TLS certificates")?;
+    let other_tls = tls::generate().context("could not create the other CA's certificates")?;
     let ca_file = state_dir.join("ca.pem");
     endpoints::write_atomically(&ca_file, cluster_tls.ca_pem.as_bytes())?;
 
     let clock =
         Clock::with_offset_seconds(args.clock_offset.unwrap_or(fixture.clock_offset_seconds));
     let start = clock.now();
+    let kube_url = format!("https://{}", authority(&listeners.kube)?);
+    let hang_url = format!("http://{}", authority(&listeners.hang)?);
+    let wrong_ca_url = format!("https://{}", authority(&listeners.kube_wrong_ca)?);
+    let closed_url = format!("http://127.0.0.1:{closed_port}");
+    let cluster_endpoint = match fixture.faults.cluster_endpoint {
+        EndpointFault::Normal => kube_url.clone(),
+        EndpointFault::Hang => hang_url.replacen("http:", "https:", 1),
+        EndpointFault::Closed => closed_url.replacen("http:", "https:", 1),
+        EndpointFault::WrongCa => wrong_ca_url.clone(),
+    };
     let world = Arc::new(World {
         clock,
         directory: Directory::from_fixture(&fixture.iam, start),
         sso: SsoPortal::from_fixture(&fixture, start),
         sts_authority: authority(&listeners.sts)?,
+        started: start,
+        denials: Denials::from_fixture(&fixture.access_denied),
+        cluster_endpoint,
+        cluster_ca_data: base64::engine::general_purpose::STANDARD.encode(&cluster_tls.ca_pem),
+        oidc_providers: iam::OidcProvider::from_fixture(&fixture),
+        sso_oidc: sso_oidc::SsoOidc::from_fixture(&fixture),
+        faults: faults::FaultState::from_fixture(&fixture.faults),
         cluster: ClusterState::from_fixture(fixture.cluster),
     });
     let published = Endpoints {
@@ -85,11 +115,18 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
         sso_oidc: format!("http://{}", authority(&listeners.sso_oidc)?),
         eks: format!("http://{}", authority(&listeners.eks)?),
         iam: format!("http://{}", authority(&listeners.iam)?),
-        kube: format!("https://{}", authority(&listeners.kube)?),
+        kube: kube_url,
         ca_file,
         pid: std::process::id(),
+        hang: hang_url,
+        closed: closed_url,
+        kube_wrong_ca: wrong_ca_url,
     };
-    spawn_servers(listeners, TlsAcceptor::from(cluster_tls.config), &world);
+    let acceptors = (
+        TlsAcceptor::from(cluster_tls.config),
+        TlsAcceptor::from(other_tls.config),
+    );
+    spawn_servers(listeners, acceptors, &world);
     endpoints::write(&state_dir, &published)?;
     eprintln!(
         "eks-sim: ready: cluster {} ({}) at {}; STS {}; endpoints in {}",
@@ -105,30 +142,45 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn spawn_servers(l: Listeners, tls: TlsAcceptor, world: &Arc<World>) {
-    let plain: [(TcpListener, &'static str, Handler); 5] = [
-        (l.sts, "sts", sts::handler),
-        (l.sso, "sso", sso::handler),
-        (l.sso_oidc, "sso-oidc", placeholder::handler),
-        (l.eks, "eks", placeholder::handler),
-        (l.iam, "iam", placeholder::handler),
+/// One server: listener, log name, fault name, TLS, handler.
+type Server = (
+    TcpListener,
+    &'static str,
+    &'static str,
+    Option<TlsAcceptor>,
+    Handler,
+);
+
+fn spawn_servers(l: Listeners, (tls, other_tls): (TlsAcceptor, TlsAcceptor), world: &Arc<World>) {
+    let servers: [Server; 7] = [
+        (l.sts, "sts", "sts", None, sts::handler),
+        (l.sso, "sso", "sso", None, sso::handler),
+        (l.sso_oidc, "sso-oidc", "sso_oidc", None, sso_oidc::handler),
+        (l.eks, "eks", "eks", None, eks::handler),
+        (l.iam, "iam", "iam", None, iam::handler),
+        (l.kube, "kube", "kube", Some(tls), kube::handler),
+        (
+            l.kube_wrong_ca,
+            "kube-wrong-ca",
+            "kube",
+            Some(other_tls),
+            kube::handler,
+        ),
     ];
-    for (listener, name, handler) in plain {
-        tokio::spawn(http_util::serve(
-            listener,
-            None,
-            name,
-            world.clone(),
-            handler,
-        ));
+    for (listener, name, fault_name, tls, handler) in servers {
+        if world.faults.hangs(fault_name) {
+            tokio::spawn(faults::serve_hang(listener, name));
+        } else {
+            tokio::spawn(http_util::serve(
+                listener,
+                tls,
+                name,
+                world.clone(),
+                handler,
+            ));
+        }
     }
-    tokio::spawn(http_util::serve(
-        l.kube,
-        Some(tls),
-        "kube",
-        world.clone(),
-        kube::handler,
-    ));
+    tokio::spawn(faults::serve_hang(l.hang, "hang"));
 }
 
 /// Create the state directory, make it absolute, and remove a stale

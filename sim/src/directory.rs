@@ -41,7 +41,6 @@ pub struct KeyRecord {
 
 /// An IAM role.
 #[derive(Clone, Debug)]
-#[allow(dead_code)] // `arn` and `trust_policy` are for IAM GetRole (stage 2)
 pub struct RoleInfo {
     /// Full ARN, with path.
     pub arn: String,

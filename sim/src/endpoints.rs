@@ -29,6 +29,12 @@ pub struct Endpoints {
     pub ca_file: PathBuf,
     /// The simulator's process id.
     pub pid: u32,
+    /// Fault: a port that accepts connections and never answers.
+    pub hang: String,
+    /// Fault: a port nothing listens on (connections are refused).
+    pub closed: String,
+    /// Fault: the API server with a certificate from another CA.
+    pub kube_wrong_ca: String,
 }
 
 /// Write `endpoints` to DIR/endpoints.json atomically.

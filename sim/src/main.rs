@@ -2,21 +2,25 @@
 //! turn the outcome into an exit status (2 for a bad fixture, 1 for any other
 //! failure). Everything else lives in `app`.
 
+mod access;
 mod app;
 mod arn;
 mod cli;
 mod clock;
 mod directory;
+mod eks;
 mod endpoints;
+mod faults;
 mod fixture;
 mod http_util;
+mod iam;
 mod ids;
 mod kube;
 mod partition;
-mod placeholder;
 mod secret;
 mod sigv4;
 mod sso;
+mod sso_oidc;
 mod sts;
 mod timefmt;
 mod tls;

@@ -4,7 +4,7 @@
 //! role (looked up with its path), remembered by the directory so that STS and
 //! the cluster accept them.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
 use http::{Method, Request};
@@ -21,13 +21,14 @@ use crate::world::World;
 /// A permission set's default session duration is one hour.
 const ROLE_SESSION: Duration = Duration::hours(1);
 
-/// The portal's tokens.
+/// The portal's tokens: the fixture's, and those SSO OIDC issues at run time.
 #[derive(Debug)]
 pub struct SsoPortal {
     tokens: Vec<PortalToken>,
+    issued: Mutex<Vec<PortalToken>>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct PortalToken {
     token: Secret,
     user_name: String,
@@ -57,14 +58,48 @@ impl SsoPortal {
                     .collect(),
             })
             .collect();
-        SsoPortal { tokens }
+        SsoPortal {
+            tokens,
+            issued: Mutex::new(Vec::new()),
+        }
     }
 
-    fn find(&self, presented: &str, now: OffsetDateTime) -> Option<&PortalToken> {
-        self.tokens
+    fn find(&self, presented: &str, now: OffsetDateTime) -> Option<PortalToken> {
+        let fixed = self
+            .tokens
             .iter()
             .find(|t| t.token.matches(presented))
+            .cloned();
+        let issued = || {
+            self.issued
+                .lock()
+                .ok()?
+                .iter()
+                .find(|t| t.token.matches(presented))
+                .cloned()
+        };
+        fixed
+            .or_else(issued)
             .filter(|t| t.expiration.is_none_or(|exp| now < exp))
+    }
+
+    /// Register an access token issued by SSO OIDC for `user_name`, with the
+    /// assignments of that user's fixture token (none if it has none).
+    pub fn issue(&self, token: &Secret, user_name: &str, expiration: OffsetDateTime) {
+        let assignments = self
+            .tokens
+            .iter()
+            .find(|t| t.user_name == user_name)
+            .map(|t| t.assignments.clone())
+            .unwrap_or_default();
+        if let Ok(mut issued) = self.issued.lock() {
+            issued.push(PortalToken {
+                token: token.clone(),
+                user_name: user_name.to_string(),
+                expiration: Some(expiration),
+                assignments,
+            });
+        }
     }
 }
 
@@ -148,7 +183,7 @@ fn handle(world: &World, req: &Request<Incoming>) -> Reply {
             "unknown or expired token",
         );
     };
-    role_credentials(world, token, account_id, role_name, now)
+    role_credentials(world, &token, account_id, role_name, now)
 }
 
 /// GetRoleCredentials for a valid token: the assignment must exist.

@@ -2,6 +2,9 @@
 //! the SSO portal, the cluster, and the simulator's own STS address (which
 //! the Kubernetes API server accepts as an STS host).
 
+use time::OffsetDateTime;
+
+use crate::access::Denials;
 use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::kube::ClusterState;
@@ -21,4 +24,19 @@ pub struct World {
     pub cluster: ClusterState,
     /// `127.0.0.1:PORT` of the simulator's STS endpoint.
     pub sts_authority: String,
+    /// When the simulator started (simulator clock).
+    pub started: OffsetDateTime,
+    /// IAM denials of EKS and IAM actions.
+    pub denials: Denials,
+    /// The endpoint DescribeCluster reports (the API server's URL unless a
+    /// fault replaces it).
+    pub cluster_endpoint: String,
+    /// Base64 of the cluster CA's PEM (DescribeCluster's certificateAuthority.data).
+    pub cluster_ca_data: String,
+    /// IAM OIDC identity providers.
+    pub oidc_providers: Vec<crate::iam::OidcProvider>,
+    /// The SSO OIDC service's state.
+    pub sso_oidc: crate::sso_oidc::SsoOidc,
+    /// STS throttling and other injected faults.
+    pub faults: crate::faults::FaultState,
 }

@@ -191,7 +191,7 @@ logged "...because it is not mapped" main "identity arn:aws:iam::$ACCOUNT:user/i
 check "mapped user without RBAC: 403 with Kubernetes' message" fail \
     'Error from server (Forbidden): pods is forbidden: User "dev" cannot list resource "pods" in API group "" in the namespace "default"' -- \
     "${DEV[@]}" $(kc "$KC") get pods
-check "same user in the namespace its group is bound in: 200" ok "No resources found in dev namespace." -- \
+check "same user in the namespace its group is bound in: 200" ok "app-7c9f" -- \
     "${DEV[@]}" $(kc "$KC") get pods -n dev
 check "role via --role-arn: access entry with cluster admin policy" ok \
     "\"username\": \"arn:aws:sts::$ACCOUNT:assumed-role/eks-admins/EKSGetTokenAuth\"" -- \
@@ -246,7 +246,7 @@ check "SSO credentials are an assumed-role session without path" ok \
 check "SSO role mapped in aws-auth WITH its path: 401" fail "You must be logged in to the server (" -- \
     "${SSO_ADMIN[@]}" $(kc "$KC") get pods
 logged "...because the path keeps it from matching" main "identity arn:aws:iam::$ACCOUNT:role/AWSReservedSSO_AdministratorAccess_0123456789abcdef is not mapped"
-check "SSO role by access entry, view scoped to dev: 200 in dev" ok "No resources found in dev namespace." -- \
+check "SSO role by access entry, view scoped to dev: 200 in dev" ok "app-7c9f" -- \
     "${SSO_RO[@]}" $(kc "$KC") get pods -n dev
 check "access policy scoped to another namespace: 403" fail "Error from server (Forbidden)" -- \
     "${SSO_RO[@]}" $(kc "$KC") get pods -n default
@@ -268,7 +268,7 @@ kubeconfig "$APIMODE" "$WORK/apimode.kubeconfig"
 check "user mapped only in aws-auth: 401 in mode API" fail "You must be logged in to the server (" -- \
     "${ADMIN[@]}" $(kc "$WORK/apimode.kubeconfig") get pods
 logged "...because mode API ignores aws-auth" apimode "identity arn:aws:iam::$ACCOUNT:user/admin is not mapped"
-check "user with an access entry still authenticates in mode API" ok "No resources found in dev namespace." -- \
+check "user with an access entry still authenticates in mode API" ok "app-7c9f" -- \
     "${DEV[@]}" $(kc "$WORK/apimode.kubeconfig") get pods -n dev
 
 echo "# logs carry no secrets"

@@ -74,6 +74,13 @@ pub fn verify_token(bearer: &str, world: &World, now: OffsetDateTime) -> Result<
         own_sts_authority: &world.sts_authority,
     };
     let url = token::check(bearer, &ctx, now).map_err(|r| r.message())?;
+    if world.faults.throttle_sts() {
+        let e = crate::sts::error::StsError::throttling();
+        return Err(format!(
+            "sts getCallerIdentity failed: {} {}: {}",
+            e.status, e.code, e.message
+        ));
+    }
     let headers = vec![
         ("host".to_string(), url.authority.clone()),
         ("x-k8s-aws-id".to_string(), world.cluster.name.clone()),

@@ -60,6 +60,15 @@ const RESOURCES: &[Resource] = &[
     },
     Resource {
         group: "",
+        name: "secrets",
+        singular: "secret",
+        namespaced: true,
+        kind: "Secret",
+        verbs: CRUD,
+        short: &[],
+    },
+    Resource {
+        group: "",
         name: "namespaces",
         singular: "namespace",
         namespaced: false,

@@ -258,7 +258,7 @@ fn find_mapping(id: &Identity, cluster: &ClusterState) -> Result<Found, String> 
 
 /// EKS's default username of an access entry: the user ARN, or for a role
 /// its session ARN with `{{SessionName}}`.
-fn default_entry_username(principal_arn: &str) -> String {
+pub fn default_entry_username(principal_arn: &str) -> String {
     match arn::Arn::parse(principal_arn) {
         Some(a) => match a.role_path_and_name() {
             Some((_, name)) => format!(

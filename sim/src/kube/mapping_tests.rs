@@ -36,8 +36,9 @@ fn cluster(mode: AuthenticationMode, map_roles: &str, entries: Vec<AccessEntry>)
         creator_arn: None,
         access_entries: entries,
         aws_auth: parse_aws_auth(Some(&data)),
-        aws_auth_data: Some(data),
         rbac: RbacSet::default(),
+        oidc_issuer_id: "0".repeat(32),
+        objects: Default::default(),
     }
 }
 

@@ -7,14 +7,17 @@ pub mod authn;
 pub mod authz;
 mod discovery;
 pub mod mapping;
+pub mod objects;
+mod proto;
 pub mod rbac;
 mod rbac_builtin;
 pub mod request_info;
+mod reviews;
 mod routes;
 mod status;
+mod table;
 pub mod token;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::Request;
@@ -30,7 +33,6 @@ use crate::world::World;
 
 /// The cluster as the API server sees it.
 #[derive(Debug)]
-#[allow(dead_code)] // account, status and the raw aws-auth are for the EKS API and ConfigMaps (stage 2)
 pub struct ClusterState {
     /// Name (the `x-k8s-aws-id` tokens must be signed for).
     pub name: String,
@@ -50,12 +52,14 @@ pub struct ClusterState {
     pub creator_arn: Option<String>,
     /// Access entries.
     pub access_entries: Vec<AccessEntry>,
-    /// The aws-auth ConfigMap data as written (None: no ConfigMap).
-    pub aws_auth_data: Option<BTreeMap<String, String>>,
     /// The aws-auth ConfigMap as the authenticator loaded it.
     pub aws_auth: AwsAuth,
     /// RBAC objects, built-ins included.
     pub rbac: RbacSet,
+    /// The id at the end of the OIDC issuer URL.
+    pub oidc_issuer_id: String,
+    /// Namespaces, ServiceAccounts, Pods, ConfigMaps, Secrets.
+    pub objects: objects::ObjectStore,
 }
 
 impl ClusterState {
@@ -65,8 +69,17 @@ impl ClusterState {
         for err in &aws_auth.errors {
             eprintln!("eks-sim kube: aws-auth: {err} (entry ignored, as the authenticator does)");
         }
+        let partition = Partition::of_region(&c.region);
+        let arn = cluster_arn(partition, &c.region, &c.account_id, &c.name);
+        let oidc_issuer_id = c
+            .oidc_issuer_id
+            .clone()
+            .unwrap_or_else(|| crate::eks::hex_id(&arn));
+        let objects = objects::ObjectStore::from_fixture(&c.objects, c.aws_auth.as_ref(), &c.rbac);
         ClusterState {
-            partition: Partition::of_region(&c.region),
+            partition,
+            oidc_issuer_id,
+            objects,
             rbac: RbacSet::with_builtins(&c.rbac),
             name: c.name,
             region: c.region,
@@ -76,20 +89,58 @@ impl ClusterState {
             mode: c.authentication_mode,
             creator_arn: c.creator_arn,
             access_entries: c.access_entries,
-            aws_auth_data: c.aws_auth,
             aws_auth,
         }
     }
 }
 
-/// The Kubernetes API request handler.
-pub fn handler(world: Arc<World>, req: Request<Incoming>) -> BoxFuture<Reply> {
-    Box::pin(async move { handle(&world, &req) })
+impl ClusterState {
+    /// `arn:PARTITION:eks:REGION:ACCOUNT:cluster/NAME`.
+    pub fn arn(&self) -> String {
+        cluster_arn(self.partition, &self.region, &self.account_id, &self.name)
+    }
+
+    /// `https://oidc.eks.REGION.DOMAIN/id/ID`.
+    pub fn oidc_issuer(&self) -> String {
+        format!(
+            "https://oidc.eks.{}.{}/id/{}",
+            self.region,
+            self.partition.domain(),
+            self.oidc_issuer_id
+        )
+    }
+
+    /// The authentication mode as EKS spells it.
+    pub fn mode_name(&self) -> &'static str {
+        match self.mode {
+            AuthenticationMode::ConfigMap => "CONFIG_MAP",
+            AuthenticationMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            AuthenticationMode::Api => "API",
+        }
+    }
 }
 
-fn handle(world: &World, req: &Request<Incoming>) -> Reply {
+fn cluster_arn(partition: Partition, region: &str, account: &str, name: &str) -> String {
+    format!(
+        "arn:{}:eks:{region}:{account}:cluster/{name}",
+        partition.id()
+    )
+}
+
+/// The Kubernetes API request handler.
+pub fn handler(world: Arc<World>, req: Request<Incoming>) -> BoxFuture<Reply> {
+    Box::pin(async move {
+        let (parts, body) = req.into_parts();
+        match crate::http_util::read_body(body).await {
+            Some(body) => handle(&world, &parts, &body),
+            None => status::bad_request("the request body could not be read or is too large"),
+        }
+    })
+}
+
+fn handle(world: &World, req: &http::request::Parts, body: &[u8]) -> Reply {
     let now = world.clock.now();
-    let authorization = match req.headers().get(AUTHORIZATION) {
+    let authorization = match req.headers.get(AUTHORIZATION) {
         None => None,
         Some(v) => match v.to_str() {
             Ok(s) => Some(s),
@@ -100,23 +151,22 @@ fn handle(world: &World, req: &Request<Incoming>) -> Reply {
         Ok(user) => user,
         Err(reason) => return status::unauthorized(&reason),
     };
-    let attrs = request_info::parse(
-        req.method().as_str(),
-        req.uri().path(),
-        req.uri().query().unwrap_or(""),
-    );
+    let query = req.uri.query().unwrap_or("");
+    let attrs = request_info::parse(req.method.as_str(), req.uri.path(), query);
     if !authz::allowed(&user, &attrs, &world.cluster.rbac) {
         return status::forbidden(&user.username, &attrs);
     }
     let accept = req
-        .headers()
+        .headers
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let call = routes::Call {
-        method: req.method(),
-        path: req.uri().path(),
+        method: &req.method,
+        path: req.uri.path(),
+        query,
         accept,
+        body,
         attrs: &attrs,
         user: &user,
         now,

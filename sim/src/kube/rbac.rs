@@ -191,6 +191,75 @@ impl RbacSet {
             .any(|role| role.rules.iter().any(|r| rule_allows(r, request)))
     }
 
+    /// Kubernetes' reason when RBAC allows a request: `RBAC: allowed by
+    /// RoleBinding "NAME/NS" of ClusterRole "view" to Group "dev-team"`.
+    /// None when RBAC does not allow it or system:masters decides first.
+    pub fn allowing_reason(
+        &self,
+        user: &str,
+        groups: &[String],
+        request: &RequestAttributes,
+    ) -> Option<String> {
+        if groups.iter().any(|g| g == "system:masters") {
+            return None;
+        }
+        let subject = |b: &Binding| {
+            b.subjects
+                .iter()
+                .find(|s| subject_matches(s, user, groups))
+                .map(describe_subject)
+        };
+        let allows = |role: &Role| role.rules.iter().any(|r| rule_allows(r, request));
+        for b in &self.cluster_role_bindings {
+            if let (Some(s), Some(role)) = (subject(b), self.cluster_role(&b.role_ref))
+                && allows(role)
+            {
+                return Some(format!(
+                    "RBAC: allowed by ClusterRoleBinding \"{}\" of ClusterRole \"{}\" to {s}",
+                    b.metadata.name, b.role_ref.name
+                ));
+            }
+        }
+        let RequestAttributes::Resource(res) = request else {
+            return None;
+        };
+        let ns = res.namespace.as_deref()?;
+        self.role_bindings
+            .iter()
+            .filter(|b| b.metadata.namespace.as_deref() == Some(ns))
+            .find_map(|b| {
+                let s = subject(b)?;
+                let role = self
+                    .namespaced_role(&b.role_ref, ns)
+                    .filter(|r| allows(r))?;
+                Some(format!(
+                    "RBAC: allowed by RoleBinding \"{}/{ns}\" of {} \"{}\" to {s}",
+                    b.metadata.name, b.role_ref.kind, role.metadata.name
+                ))
+            })
+    }
+
+    /// The rules RBAC grants in `namespace` through ClusterRoleBindings and
+    /// the namespace's RoleBindings (what SelfSubjectRulesReview lists).
+    pub fn rules_for(&self, user: &str, groups: &[String], namespace: &str) -> Vec<PolicyRule> {
+        let bound = |b: &&Binding| b.subjects.iter().any(|s| subject_matches(s, user, groups));
+        let cluster = self
+            .cluster_role_bindings
+            .iter()
+            .filter(bound)
+            .filter_map(|b| self.cluster_role(&b.role_ref));
+        let local = self
+            .role_bindings
+            .iter()
+            .filter(|b| b.metadata.namespace.as_deref() == Some(namespace))
+            .filter(bound)
+            .filter_map(|b| self.namespaced_role(&b.role_ref, namespace));
+        cluster
+            .chain(local)
+            .flat_map(|role| role.rules.iter().cloned())
+            .collect()
+    }
+
     fn cluster_role(&self, role_ref: &RoleRef) -> Option<&Role> {
         (role_ref.kind == "ClusterRole")
             .then(|| {
@@ -209,6 +278,17 @@ impl RbacSet {
             }),
             _ => None,
         }
+    }
+}
+
+fn describe_subject(s: &Subject) -> String {
+    match s.kind.as_str() {
+        "ServiceAccount" => format!(
+            "ServiceAccount \"{}/{}\"",
+            s.name,
+            s.namespace.as_deref().unwrap_or("")
+        ),
+        kind => format!("{kind} \"{}\"", s.name),
     }
 }
 

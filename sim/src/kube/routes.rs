@@ -1,6 +1,8 @@
 //! The Kubernetes API endpoints served once a request is authenticated and
 //! authorized: discovery, health, SelfSubjectReview (what `kubectl auth
-//! whoami` calls) and pod lists (empty in stage 1).
+//! whoami` calls), SelfSubjectAccessReview and SelfSubjectRulesReview (what
+//! `kubectl auth can-i` calls), and GET/list of the stored objects (JSON, or
+//! a Table when kubectl asks for one).
 
 use http::Method;
 use serde_json::{Value, json};
@@ -8,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::authn::UserInfo;
 use super::request_info::{RequestAttributes, ResourceRequest};
-use super::{discovery, status};
+use super::{discovery, objects, reviews, status, table};
 use crate::http_util::Reply;
 use crate::timefmt;
 use crate::world::World;
@@ -19,8 +21,12 @@ pub struct Call<'a> {
     pub method: &'a Method,
     /// Path.
     pub path: &'a str,
+    /// Raw query string ("" when absent).
+    pub query: &'a str,
     /// The Accept header ("" when absent).
     pub accept: &'a str,
+    /// The request body.
+    pub body: &'a [u8],
     /// Derived attributes.
     pub attrs: &'a RequestAttributes,
     /// The caller.
@@ -50,24 +56,99 @@ pub fn route(world: &World, call: &Call<'_>) -> Reply {
                 _ => status::method_not_allowed(),
             }
         }
-        RequestAttributes::Resource(res) => resource(call, res),
+        RequestAttributes::Resource(res) => resource(world, call, res),
     }
 }
 
-fn resource(call: &Call<'_>, res: &ResourceRequest) -> Reply {
+fn resource(world: &World, call: &Call<'_>, res: &ResourceRequest) -> Reply {
     match (
         res.api_group.as_str(),
         res.resource.as_str(),
         res.verb.as_str(),
     ) {
         ("authentication.k8s.io", "selfsubjectreviews", "create") => self_subject_review(call, res),
-        ("", "pods", "list") => pod_list(call),
-        ("", "pods", "get") => status::not_found(&format!(
-            "pods \"{}\" not found",
-            res.name.as_deref().unwrap_or("")
-        )),
-        _ => status::not_found("the server could not find the requested resource"),
+        ("authorization.k8s.io", "selfsubjectaccessreviews", "create") => review(
+            world,
+            call,
+            "SelfSubjectAccessReview",
+            reviews::access_review,
+        ),
+        ("authorization.k8s.io", "selfsubjectrulesreviews", "create") => {
+            review(world, call, "SelfSubjectRulesReview", reviews::rules_review)
+        }
+        (group, resource, "get" | "list")
+            if res.api_version == "v1" && res.subresource.is_none() =>
+        {
+            match objects::kind_of(group, resource) {
+                Some(kind) => stored(world, call, res, kind),
+                None => status::not_found("the server could not find the requested resource"),
+            }
+        }
+        (_, _, "get" | "list") => {
+            status::not_found("the server could not find the requested resource")
+        }
+        _ => status::method_not_allowed(),
     }
+}
+
+type Review = fn(&UserInfo, &Value, &super::rbac::RbacSet) -> Result<Value, String>;
+
+/// Run a self-subject review on the posted body.
+fn review(world: &World, call: &Call<'_>, kind: &str, run: Review) -> Reply {
+    let decoded = serde_json::from_slice::<Value>(call.body)
+        .ok()
+        .or_else(|| super::proto::review_to_json(call.body));
+    let Some(body) = decoded else {
+        return status::bad_request(&format!("the body of the {kind} does not decode"));
+    };
+    match run(call.user, &body, &world.cluster.rbac) {
+        Ok(answer) => ok_json(201, answer, call.user),
+        Err(message) => status::invalid(kind, &message),
+    }
+}
+
+/// GET one stored object, or list them (all namespaces when none is named).
+fn stored(world: &World, call: &Call<'_>, res: &ResourceRequest, kind: &objects::Kind) -> Reply {
+    let store = &world.cluster.objects;
+    let namespace = if kind.namespaced {
+        res.namespace.as_deref()
+    } else {
+        None
+    };
+    if let Some(name) = &res.name {
+        return match store.get(kind, namespace, name) {
+            Some(v) if call.accept.contains("as=Table") => {
+                ok_json(200, table::table(kind, &[v], call.now), call.user)
+            }
+            Some(v) => ok_json(200, v.clone(), call.user),
+            None => status::not_found_object(kind.resource, kind.group, name),
+        };
+    }
+    let params = crate::sigv4::decode_query(call.query).unwrap_or_default();
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut items = Vec::new();
+    for v in store.list(kind, namespace) {
+        match objects::selected(v, get("labelSelector"), get("fieldSelector")) {
+            Some(true) => items.push(v),
+            Some(false) => {}
+            None => {
+                return status::bad_request(
+                    "unable to parse requirement: the selector is not supported",
+                );
+            }
+        }
+    }
+    if call.accept.contains("as=Table") {
+        return ok_json(200, table::table(kind, &items, call.now), call.user);
+    }
+    let api_version = if kind.group.is_empty() {
+        "v1".to_string()
+    } else {
+        format!("{}/v1", kind.group)
+    };
+    let body = json!({"kind": format!("{}List", kind.kind), "apiVersion": api_version,
+                      "metadata": {"resourceVersion": "1"}, "items": items});
+    ok_json(200, body, call.user)
 }
 
 /// SelfSubjectReview: the caller's user info, as `kubectl auth whoami` shows it.
@@ -89,25 +170,6 @@ fn self_subject_review(call: &Call<'_>, res: &ResourceRequest) -> Reply {
         "status": {"userInfo": user_info}
     });
     ok_json(201, body, call.user)
-}
-
-/// An empty pod list, as a Table when kubectl asks for one.
-fn pod_list(call: &Call<'_>) -> Reply {
-    if call.accept.contains("as=Table") {
-        let column = |name: &str, format: &str| json!({"name": name, "type": "string", "format": format, "description": "", "priority": 0});
-        let body = json!({
-            "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": "1"},
-            "columnDefinitions": [column("Name", "name"), column("Ready", ""), column("Status", ""),
-                                  column("Restarts", ""), column("Age", "")],
-            "rows": []
-        });
-        return ok_json(200, body, call.user);
-    }
-    ok_json(
-        200,
-        json!({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": []}),
-        call.user,
-    )
 }
 
 /// `/api/v1` -> ("", "v1"); `/apis/G/V` -> (G, V).

@@ -68,6 +68,52 @@ pub fn not_found(message: &str) -> Reply {
     )
 }
 
+/// 400 for a request the server cannot use.
+pub fn bad_request(message: &str) -> Reply {
+    Reply::new(
+        400,
+        "application/json",
+        status(400, "BadRequest", message, None),
+        format!("BadRequest: {message}"),
+    )
+}
+
+/// 422 for an invalid object (a review with a bad spec).
+pub fn invalid(kind: &str, message: &str) -> Reply {
+    let details = json!({"group": "authorization.k8s.io", "kind": kind});
+    Reply::new(
+        422,
+        "application/json",
+        status(
+            422,
+            "Invalid",
+            &format!("{kind}.authorization.k8s.io is invalid: {message}"),
+            Some(details),
+        ),
+        "Invalid",
+    )
+}
+
+/// 404 for a named object that does not exist, as the API server words it.
+pub fn not_found_object(resource: &str, group: &str, name: &str) -> Reply {
+    let qualified = if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    };
+    let message = format!("{qualified} \"{name}\" not found");
+    let mut details = json!({"name": name, "kind": resource});
+    if !group.is_empty() {
+        details["group"] = json!(group);
+    }
+    Reply::new(
+        404,
+        "application/json",
+        status(404, "NotFound", &message, Some(details)),
+        "NotFound",
+    )
+}
+
 /// 405 for a verb the resource does not support here.
 pub fn method_not_allowed() -> Reply {
     let message = "the server does not allow this method on the requested resource";

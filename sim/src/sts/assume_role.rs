@@ -160,6 +160,7 @@ mod tests {
 
     fn directory() -> Directory {
         let iam = Iam {
+            oidc_providers: vec![],
             users: vec![User {
                 arn: "arn:aws:iam::111122223333:user/alice".into(),
                 user_id: None,

@@ -32,6 +32,8 @@ pub struct Authenticated {
     pub caller: Caller,
     /// With which access key.
     pub access_key_id: String,
+    /// The region of the credential scope.
+    pub region: String,
 }
 
 /// The SigV4 information of a request, wherever it was carried.
@@ -57,13 +59,26 @@ pub fn authenticate(
     now: OffsetDateTime,
     directory: &Directory,
 ) -> Result<Authenticated, StsError> {
+    authenticate_for("sts", req, endpoint_region, now, directory)
+}
+
+/// Authenticate a request signed for `service` (the credential scope's
+/// service: `sts`, `eks`, `iam`), with the same rules and STS's error codes;
+/// other services translate the codes into their own.
+pub fn authenticate_for(
+    service: &str,
+    req: &StsRequest<'_>,
+    endpoint_region: Option<&str>,
+    now: OffsetDateTime,
+    directory: &Directory,
+) -> Result<Authenticated, StsError> {
     let query = sigv4::decode_query(req.raw_query).ok_or_else(StsError::malformed_query)?;
     let sig = match header(req.headers, "authorization") {
         Some(value) => from_authorization_header(value, req.headers)?,
         None if param(&query, "X-Amz-Algorithm").is_some() => from_presigned_query(&query)?,
         None => return Err(StsError::missing_authentication()),
     };
-    check_scope(&sig, endpoint_region)?;
+    check_scope(&sig, service, endpoint_region)?;
     check_clock(&sig, now)?;
     let record = directory
         .lookup(&sig.access_key_id)
@@ -74,6 +89,7 @@ pub fn authenticate(
     Ok(Authenticated {
         caller: record.caller,
         access_key_id: sig.access_key_id,
+        region: sig.scope_region,
     })
 }
 
@@ -202,11 +218,15 @@ fn build_parts(
     })
 }
 
-fn check_scope(sig: &SigParts, endpoint_region: Option<&str>) -> Result<(), StsError> {
-    if sig.scope_service != "sts" {
-        return Err(StsError::signature_problem(
-            "Credential should be scoped to correct service: 'sts'. ",
-        ));
+fn check_scope(
+    sig: &SigParts,
+    service: &str,
+    endpoint_region: Option<&str>,
+) -> Result<(), StsError> {
+    if sig.scope_service != service {
+        return Err(StsError::signature_problem(format!(
+            "Credential should be scoped to correct service: '{service}'. "
+        )));
     }
     if sig.scope_terminator != sigv4::TERMINATOR {
         return Err(StsError::signature_problem(format!(

@@ -18,6 +18,7 @@ const HOST: &str = "sts.us-west-2.amazonaws.com";
 
 fn directory() -> Directory {
     let iam = Iam {
+        oidc_providers: vec![],
         users: vec![User {
             arn: "arn:aws:iam::111122223333:user/vector".into(),
             user_id: Some("AIDAVECTOR".into()),

@@ -32,6 +32,16 @@ impl StsError {
         }
     }
 
+    /// Any other error (for the services that share STS's Query protocol).
+    pub fn other(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(status, code, message)
+    }
+
+    /// Too many requests (a fault the fixture injects).
+    pub fn throttling() -> Self {
+        Self::new(400, "Throttling", "Rate exceeded")
+    }
+
     /// The recomputed signature differs.
     pub fn signature_mismatch() -> Self {
         Self::new(

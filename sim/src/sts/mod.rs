@@ -56,6 +56,9 @@ fn dispatch(
     request_id: &str,
     as_json: bool,
 ) -> Result<(String, String), StsError> {
+    if world.faults.throttle_sts() {
+        return Err(StsError::throttling());
+    }
     let authed = auth::authenticate(req, None, now, &world.directory)?;
     let params = parameters(req)?;
     let action = param(&params, "Action").ok_or_else(StsError::missing_action)?;

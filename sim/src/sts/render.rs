@@ -82,7 +82,7 @@ pub fn error(err: &StsError, request_id: &str, as_json: bool) -> String {
 }
 
 /// Escape text for an XML element.
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
