@@ -38,6 +38,72 @@ pub enum Command {
     ///   kubectl-eksauth token --cluster-name demo --region us-west-2
     #[command(visible_alias = "get-token")]
     Token(TokenCmd),
+
+    /// Explain why the cluster says Unauthorized (or Forbidden).
+    ///
+    /// Runs the context's exec command as kubectl would, checks the token by
+    /// the rules EKS applies, asks STS, the EKS API and the API server, reads
+    /// aws-auth and access entries, and names the root cause with the command
+    /// that fixes it. Exit status: 0 no error found, 1 an error found, 2 why
+    /// itself could not run. Examples:
+    ///
+    ///   kubectl eksauth why
+    ///   kubectl eksauth why --context prod -o json
+    ///   kubectl eksauth why --admin-context admin
+    Why(WhyCmd),
+}
+
+/// Flags of `why`.
+#[derive(Debug, Args)]
+pub struct WhyCmd {
+    /// VERB RESOURCE to ask about (e.g. `list secrets`); without them, why
+    /// explains authentication.
+    #[arg(value_name = "VERB RESOURCE", num_args = 0..=2)]
+    pub action: Vec<String>,
+
+    /// Namespace of VERB RESOURCE.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// The kubeconfig context to diagnose [default: the current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Path to the kubeconfig [default: KUBECONFIG, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// Diagnose this bearer token instead of running the exec command
+    /// (`-` reads it from stdin).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// A context whose identity can read aws-auth and RBAC objects when the
+    /// diagnosed one cannot.
+    #[arg(long, value_name = "NAME")]
+    pub admin_context: Option<String>,
+
+    /// An exported aws-auth ConfigMap (YAML or JSON), e.g. from
+    /// `kubectl get cm aws-auth -n kube-system -o yaml`.
+    #[arg(long, value_name = "FILE")]
+    pub aws_auth_file: Option<std::path::PathBuf>,
+
+    /// Diagnose IAM roles for service accounts of NAMESPACE/NAME.
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    pub service_account: Option<String>,
+
+    /// Diagnose every EKS context of the kubeconfig, concurrently.
+    #[arg(long)]
+    pub all_contexts: bool,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub output: String,
+
+    /// Bound on the whole diagnosis, in seconds; every network step draws
+    /// on it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
 }
 
 /// Flags of `token`.

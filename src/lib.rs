@@ -6,14 +6,24 @@
 pub mod aws;
 pub mod cli;
 pub mod exec_credential;
+pub mod kube;
 pub mod secret;
 pub mod token;
+pub mod why;
 
 use anyhow::Result;
 use cli::{Cli, Command};
 
-/// Runs one parsed command line; the caller prints the error and exits.
-pub fn run(cli: Cli) -> Result<()> {
+/// A command that failed: the error to print and the exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: anyhow::Error,
+    pub exit: u8,
+}
+
+/// Runs one parsed command line; returns the exit status, or the failure
+/// for the caller to print.
+pub fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Token(t) => {
             let args = token::TokenArgs {
@@ -27,7 +37,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let env = aws::Env::real();
             let mut stdout = std::io::stdout().lock();
             token::run(&args, &env, &mut stdout)
+                .map(|()| 0)
+                .map_err(|error| Failure { error, exit: 1 })
         }
+        Command::Why(w) => why::run::run(w).map_err(|error| Failure {
+            error,
+            exit: why::run::EXIT_USAGE,
+        }),
     }
 }
 

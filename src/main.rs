@@ -20,10 +20,10 @@ fn main() -> ExitCode {
         }
     };
     match kubectl_eksauth::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("kubectl-eksauth: error: {err:#}");
-            ExitCode::from(1)
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("kubectl-eksauth: error: {:#}", f.error);
+            ExitCode::from(f.exit)
         }
     }
 }

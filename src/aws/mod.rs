@@ -2,11 +2,27 @@
 //! regions, the credential chain, SSO session state, the STS endpoint.
 
 pub mod credentials;
+pub mod eks;
 pub mod endpoint;
 pub mod profile;
 pub mod sso;
+pub mod sts_check;
 
 use std::collections::HashMap;
+
+/// An error and its causes on one line, each said once.
+pub fn error_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![];
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let msg = err.to_string();
+        if !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg)) {
+            parts.push(msg);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
 
 /// A snapshot of the environment variables the AWS side reads. Code that
 /// decides things takes an `Env` instead of calling `std::env`, so tests pass

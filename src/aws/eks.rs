@@ -1,0 +1,182 @@
+//! The EKS API calls `why` makes with the diagnosed identity's credentials:
+//! DescribeCluster, and the caller's access entry with its policies. SDK
+//! errors become [`EksCall`] variants (denied, not found, failed) because
+//! each is a different finding.
+
+use crate::why::evidence::{AccessEntryInfo, AccessPolicy, ClusterInfo, EksCall};
+use aws_sdk_eks::Client;
+use aws_sdk_eks::error::ProvideErrorMetadata;
+
+fn classify<T, E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    e: &aws_sdk_eks::error::SdkError<E>,
+) -> EksCall<T> {
+    let (code, msg) = match e.as_service_error() {
+        Some(s) => (
+            s.code().unwrap_or_default().to_string(),
+            s.message().unwrap_or_default().to_string(),
+        ),
+        None => (String::new(), crate::aws::error_causes(e)),
+    };
+    match code.as_str() {
+        "AccessDeniedException" => EksCall::Denied(msg),
+        "ResourceNotFoundException" => EksCall::NotFound(msg),
+        "" => EksCall::Failed(msg),
+        c => EksCall::Failed(format!("{c}: {msg}")),
+    }
+}
+
+/// DescribeCluster.
+pub async fn describe(client: &Client, name: &str) -> EksCall<ClusterInfo> {
+    match client.describe_cluster().name(name).send().await {
+        Ok(out) => {
+            let Some(c) = out.cluster else {
+                return EksCall::Failed("DescribeCluster returned no cluster".into());
+            };
+            EksCall::Ok(ClusterInfo {
+                name: c.name.clone().unwrap_or_else(|| name.to_string()),
+                arn: c.arn.clone(),
+                endpoint: c.endpoint.clone(),
+                ca_data: c
+                    .certificate_authority
+                    .as_ref()
+                    .and_then(|a| a.data.clone()),
+                status: c.status.as_ref().map(|s| s.as_str().to_string()),
+                authentication_mode: c
+                    .access_config
+                    .as_ref()
+                    .and_then(|a| a.authentication_mode.as_ref())
+                    .map(|m| m.as_str().to_string()),
+                oidc_issuer: c
+                    .identity
+                    .as_ref()
+                    .and_then(|i| i.oidc.as_ref())
+                    .and_then(|o| o.issuer.clone()),
+            })
+        }
+        Err(e) => classify(&e),
+    }
+}
+
+/// The IAM path stripped from a role or user ARN (`role/a/b/R` → `role/R`).
+fn without_path(arn: &str) -> String {
+    match arn
+        .split_once(":role/")
+        .or_else(|| arn.split_once(":user/"))
+    {
+        Some((head, rest)) => {
+            let kind = if arn.contains(":role/") {
+                "role"
+            } else {
+                "user"
+            };
+            format!("{head}:{kind}/{}", rest.rsplit('/').next().unwrap_or(rest))
+        }
+        None => arn.to_string(),
+    }
+}
+
+/// The access entry of `principal` (a canonical ARN without path), if any:
+/// EKS matches entries by the ARN with its path stripped.
+pub async fn access_entry(
+    client: &Client,
+    cluster: &str,
+    principal: &str,
+) -> EksCall<Option<AccessEntryInfo>> {
+    let mut found = None;
+    let mut pages = client
+        .list_access_entries()
+        .cluster_name(cluster)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => {
+                if let Some(a) = p
+                    .access_entries()
+                    .iter()
+                    .find(|a| without_path(a).eq_ignore_ascii_case(principal))
+                {
+                    found = Some(a.clone());
+                    break;
+                }
+            }
+            Err(e) => return classify(&e),
+        }
+    }
+    let Some(arn) = found else {
+        return EksCall::Ok(None);
+    };
+    let entry = match client
+        .describe_access_entry()
+        .cluster_name(cluster)
+        .principal_arn(&arn)
+        .send()
+        .await
+    {
+        Ok(o) => o.access_entry,
+        Err(e) => return classify(&e),
+    };
+    let mut info = AccessEntryInfo {
+        principal_arn: arn.clone(),
+        username: entry.as_ref().and_then(|e| e.username.clone()),
+        kubernetes_groups: entry
+            .as_ref()
+            .map(|e| e.kubernetes_groups().to_vec())
+            .unwrap_or_default(),
+        entry_type: entry.as_ref().and_then(|e| e.r#type.clone()),
+        policies: vec![],
+    };
+    match client
+        .list_associated_access_policies()
+        .cluster_name(cluster)
+        .principal_arn(&arn)
+        .send()
+        .await
+    {
+        Ok(o) => {
+            info.policies = o
+                .associated_access_policies()
+                .iter()
+                .map(|p| AccessPolicy {
+                    policy_arn: p.policy_arn.clone().unwrap_or_default(),
+                    scope_type: p
+                        .access_scope
+                        .as_ref()
+                        .and_then(|s| s.r#type.as_ref())
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                    namespaces: p
+                        .access_scope
+                        .as_ref()
+                        .map(|s| s.namespaces().to_vec())
+                        .unwrap_or_default(),
+                })
+                .collect()
+        }
+        Err(e) => return classify(&e),
+    }
+    EksCall::Ok(Some(info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_stripped_for_matching() {
+        assert_eq!(
+            without_path(
+                "arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_X_1"
+            ),
+            "arn:aws:iam::1:role/AWSReservedSSO_X_1"
+        );
+        assert_eq!(
+            without_path("arn:aws:iam::1:user/team/alice"),
+            "arn:aws:iam::1:user/alice"
+        );
+        assert_eq!(
+            without_path("arn:aws:iam::1:role/R"),
+            "arn:aws:iam::1:role/R"
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! Asking STS about a token, the way the authenticator does: GET the
+//! presigned URL with the cluster's own `x-k8s-aws-id` header and
+//! `Accept: application/json`, no redirects, bounded by a timeout. The
+//! answer (caller, or STS's error code) and STS's `Date` become evidence.
+//! The URL carries a signature and maybe a session token: it is never
+//! printed, only its scheme, host and path.
+
+use crate::why::evidence::StsAnswer;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Where a token's URL is sent: the URL itself, or, when it names a real
+/// AWS STS host and an endpoint override is configured, the override (the
+/// stand-in the user pointed the AWS tools at). Returns the URL to GET and
+/// the scheme://host/path shown in reports.
+pub fn target(url: &str, override_base: Option<&str>) -> (String, String, bool) {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let host = base
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let aws_host = host.ends_with(".amazonaws.com")
+        || host.ends_with(".amazonaws.com.cn")
+        || host.ends_with(".api.aws");
+    match override_base {
+        Some(o) if aws_host => {
+            let o = o.trim_end_matches('/');
+            (format!("{o}/?{query}"), format!("{o}/"), true)
+        }
+        Some(o) => {
+            let same = o.trim_end_matches('/') == base.trim_end_matches('/');
+            (url.to_string(), base.to_string(), same)
+        }
+        None => (url.to_string(), base.to_string(), false),
+    }
+}
+
+/// GETs `url` with `x-k8s-aws-id: cluster`; the answer and STS's Date.
+pub async fn ask(
+    url: &str,
+    cluster: &str,
+    timeout: Duration,
+) -> (StsAnswer, Option<OffsetDateTime>) {
+    let connector = match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
+        Ok(b) => b.https_or_http().enable_http1().build(),
+        Err(e) => {
+            return (
+                StsAnswer::Unreachable {
+                    reason: format!("no TLS roots: {e}"),
+                },
+                None,
+            );
+        }
+    };
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+    let req = http::Request::get(url)
+        .header("x-k8s-aws-id", cluster)
+        .header("accept", "application/json")
+        .body(Empty::new());
+    let Ok(req) = req else {
+        return (
+            StsAnswer::Unreachable {
+                reason: "the token's URL is not valid".into(),
+            },
+            None,
+        );
+    };
+    let resp = match tokio::time::timeout(timeout, client.request(req)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return (StsAnswer::Unreachable { reason: causes(&e) }, None),
+        Err(_) => {
+            return (
+                StsAnswer::Unreachable {
+                    reason: format!("no answer within {}s", timeout.as_secs()),
+                },
+                None,
+            );
+        }
+    };
+    let date = resp
+        .headers()
+        .get("date")
+        .and_then(|d| d.to_str().ok())
+        .and_then(crate::kube::probe::parse_http_date);
+    let status = resp.status().as_u16();
+    let body = match tokio::time::timeout(timeout, resp.into_body().collect()).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        _ => {
+            return (
+                StsAnswer::Unreachable {
+                    reason: "the answer's body did not arrive".into(),
+                },
+                date,
+            );
+        }
+    };
+    (parse_answer(status, &body), date)
+}
+
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Reads STS's JSON (or XML) answer.
+pub fn parse_answer(status: u16, body: &[u8]) -> StsAnswer {
+    let text = String::from_utf8_lossy(body);
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+        let r = &v["GetCallerIdentityResponse"]["GetCallerIdentityResult"];
+        if status == 200 && r.is_object() {
+            let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            return StsAnswer::Caller {
+                arn: s("Arn"),
+                account: s("Account"),
+                user_id: s("UserId"),
+            };
+        }
+        let e = if v["Error"].is_object() {
+            &v["Error"]
+        } else {
+            &v["ErrorResponse"]["Error"]
+        };
+        if e.is_object() {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            return StsAnswer::Error {
+                status,
+                code: s("Code"),
+                message: s("Message"),
+            };
+        }
+    }
+    let tag = |name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(text[start..end].to_string())
+    };
+    if status == 200 {
+        if let (Some(arn), Some(account)) = (tag("Arn"), tag("Account")) {
+            return StsAnswer::Caller {
+                arn,
+                account,
+                user_id: tag("UserId").unwrap_or_default(),
+            };
+        }
+    }
+    StsAnswer::Error {
+        status,
+        code: tag("Code").unwrap_or_else(|| format!("HTTP{status}")),
+        message: tag("Message").unwrap_or_else(|| text.chars().take(200).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_redirects_real_hosts_to_an_override_only() {
+        let real = "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&X=1";
+        assert_eq!(
+            target(real, None),
+            (
+                real.to_string(),
+                "https://sts.us-west-2.amazonaws.com/".into(),
+                false
+            )
+        );
+        let (u, shown, o) = target(real, Some("http://127.0.0.1:5000/"));
+        assert_eq!(
+            (u.as_str(), shown.as_str(), o),
+            (
+                "http://127.0.0.1:5000/?Action=GetCallerIdentity&X=1",
+                "http://127.0.0.1:5000/",
+                true
+            )
+        );
+        let local = "http://127.0.0.1:5000/?Action=GetCallerIdentity";
+        assert!(
+            target(local, Some("http://127.0.0.1:5000")).2,
+            "an override explains a local host"
+        );
+        assert!(!target(local, None).2);
+    }
+
+    #[test]
+    fn parses_json_and_xml_answers() {
+        let ok = br#"{"GetCallerIdentityResponse":{"GetCallerIdentityResult":{"Account":"1","Arn":"arn:aws:iam::1:user/a","UserId":"AIDA"}}}"#;
+        assert_eq!(
+            parse_answer(200, ok),
+            StsAnswer::Caller {
+                arn: "arn:aws:iam::1:user/a".into(),
+                account: "1".into(),
+                user_id: "AIDA".into()
+            }
+        );
+        let err = br#"{"Error":{"Code":"SignatureDoesNotMatch","Message":"no","Type":"Sender"}}"#;
+        assert!(
+            matches!(parse_answer(403, err), StsAnswer::Error { ref code, .. } if code == "SignatureDoesNotMatch")
+        );
+        let xml = b"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad</Message></Error></ErrorResponse>";
+        assert!(
+            matches!(parse_answer(403, xml), StsAnswer::Error { ref code, ref message, .. } if code == "InvalidClientTokenId" && message == "bad")
+        );
+    }
+}

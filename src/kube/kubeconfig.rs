@@ -1,0 +1,360 @@
+//! The kubeconfig, loaded the way kubectl loads it, and one context
+//! resolved to its cluster and user.
+//!
+//! Files: `--kubeconfig`, else every file of `KUBECONFIG` (missing ones
+//! skipped), else `~/.kube/config`; merged with kube-rs (the first file that
+//! sets a value wins, as in client-go). Problems are returned as facts
+//! ([`KubeconfigFacts`]), not errors, because `why` reports them.
+
+use crate::why::evidence::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
+use kube::config::{ExecConfig, Kubeconfig};
+use std::path::{Path, PathBuf};
+
+/// The load list: `--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`.
+pub fn load_paths(
+    flag: Option<&Path>,
+    kubeconfig_var: Option<&str>,
+    home: Option<&Path>,
+) -> Vec<PathBuf> {
+    if let Some(f) = flag {
+        return vec![f.to_path_buf()];
+    }
+    if let Some(v) = kubeconfig_var.filter(|v| !v.is_empty()) {
+        let paths: Vec<PathBuf> = std::env::split_paths(v)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        if !paths.is_empty() {
+            return paths;
+        }
+    }
+    home.map(|h| vec![h.join(".kube").join("config")])
+        .unwrap_or_default()
+}
+
+/// The merged kubeconfig and what was seen of each file.
+pub fn load(paths: &[PathBuf]) -> (Option<Kubeconfig>, Vec<KubeconfigFile>) {
+    let mut merged: Option<Kubeconfig> = None;
+    let mut files = vec![];
+    for p in paths {
+        let mut f = KubeconfigFile {
+            path: p.display().to_string(),
+            ..Default::default()
+        };
+        let Ok(meta) = std::fs::metadata(p) else {
+            files.push(f);
+            continue;
+        };
+        f.exists = true;
+        f.mode = mode_of(&meta);
+        match Kubeconfig::read_from(p) {
+            Ok(k) => {
+                merged = Some(match merged.take() {
+                    None => k,
+                    Some(m) => match m.clone().merge(k) {
+                        Ok(x) => x,
+                        Err(e) => {
+                            f.parse_error = Some(e.to_string());
+                            m
+                        }
+                    },
+                });
+            }
+            Err(e) => f.parse_error = Some(error_chain(&e)),
+        }
+        files.push(f);
+    }
+    (merged, files)
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+#[cfg(unix)]
+fn mode_of(m: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(m.permissions().mode() & 0o777)
+}
+#[cfg(not(unix))]
+fn mode_of(_m: &std::fs::Metadata) -> Option<u32> {
+    None
+}
+
+/// Resolves `context` (or the current context) into facts.
+pub fn resolve(
+    config: Option<&Kubeconfig>,
+    files: Vec<KubeconfigFile>,
+    context: Option<&str>,
+) -> KubeconfigFacts {
+    let mut facts = KubeconfigFacts {
+        files,
+        ..Default::default()
+    };
+    let Some(cfg) = config else { return facts };
+    facts.contexts = cfg.contexts.iter().map(|c| c.name.clone()).collect();
+    let name = context
+        .map(str::to_string)
+        .or_else(|| cfg.current_context.clone().filter(|c| !c.is_empty()));
+    facts.context = name.clone();
+    let Some(name) = name else { return facts };
+    let Some(ctx) = cfg
+        .contexts
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.context.as_ref())
+    else {
+        return facts;
+    };
+    facts.context_found = true;
+    read_arn(&mut facts, &name);
+    read_arn(&mut facts, &ctx.cluster);
+    match cfg
+        .clusters
+        .iter()
+        .find(|c| c.name == ctx.cluster)
+        .and_then(|c| c.cluster.as_ref())
+    {
+        Some(cluster) => {
+            facts.cluster_entry = Some(ctx.cluster.clone());
+            facts.server = cluster.server.clone();
+            facts.insecure = cluster.insecure_skip_tls_verify.unwrap_or(false);
+            facts.proxy_url = cluster.proxy_url.clone();
+            facts.ca_pem = ca_pem(
+                cluster.certificate_authority_data.as_deref(),
+                cluster.certificate_authority.as_deref(),
+            );
+        }
+        None => {
+            facts.dangling = Some(format!(
+                "context {name:?} names cluster {:?}, which is not defined",
+                ctx.cluster
+            ))
+        }
+    }
+    let user = ctx.user.clone().unwrap_or_default();
+    match cfg.auth_infos.iter().find(|u| u.name == user) {
+        Some(u) => {
+            let info = u.auth_info.clone().unwrap_or_default();
+            if let Some(exec) = &info.exec {
+                facts.exec = Some(exec_entry(exec));
+            } else if info.token.is_some() || info.token_file.is_some() {
+                facts.other_auth = Some("a static bearer token".into());
+            } else if info.client_certificate.is_some() || info.client_certificate_data.is_some() {
+                facts.other_auth = Some("a client certificate".into());
+            } else if let Some(p) = &info.auth_provider {
+                facts.other_auth = Some(format!("the {} auth-provider", p.name));
+            } else {
+                facts.other_auth = Some("no credentials at all".into());
+            }
+        }
+        None if facts.dangling.is_none() => {
+            facts.dangling = Some(format!(
+                "context {name:?} names user {user:?}, which is not defined"
+            ))
+        }
+        None => {}
+    }
+    facts
+}
+
+/// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME`, as `aws eks update-kubeconfig` names things.
+fn read_arn(facts: &mut KubeconfigFacts, name: &str) {
+    let parts: Vec<&str> = name.splitn(6, ':').collect();
+    if parts.len() == 6 && parts[0] == "arn" && parts[2] == "eks" {
+        if let Some(cluster) = parts[5].strip_prefix("cluster/") {
+            facts
+                .arn_cluster_name
+                .get_or_insert_with(|| cluster.to_string());
+            facts.arn_region.get_or_insert_with(|| parts[3].to_string());
+        }
+    }
+}
+
+fn ca_pem(data: Option<&str>, file: Option<&str>) -> Option<Vec<u8>> {
+    use base64::Engine;
+    if let Some(d) = data.filter(|d| !d.trim().is_empty()) {
+        return base64::engine::general_purpose::STANDARD
+            .decode(d.trim())
+            .ok();
+    }
+    file.and_then(|f| std::fs::read(f).ok())
+}
+
+/// Reads an exec entry: which tool, and what its arguments and env say.
+pub fn exec_entry(exec: &ExecConfig) -> ExecEntry {
+    let command = exec.command.clone().unwrap_or_default();
+    let args = exec.args.clone().unwrap_or_default();
+    let env: Vec<(String, String)> = exec
+        .env
+        .iter()
+        .flatten()
+        .filter_map(|m| {
+            Some((
+                m.get("name")?.clone(),
+                m.get("value").cloned().unwrap_or_default(),
+            ))
+        })
+        .collect();
+    let base = Path::new(&command)
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let has = |a: &str| args.iter().any(|x| x == a);
+    let kind = match base.as_str() {
+        "aws" if has("get-token") => ExecKind::AwsCli,
+        "aws-iam-authenticator" => ExecKind::Authenticator,
+        "kubectl-eksauth" if has("token") || has("get-token") => ExecKind::EksAuth,
+        "kubectl" if has("eksauth") => ExecKind::EksAuth,
+        _ => ExecKind::Other,
+    };
+    let flag = |names: &[&str]| -> Option<String> {
+        args.iter().enumerate().find_map(|(i, a)| {
+            names.iter().find_map(|n| {
+                if a == n {
+                    args.get(i + 1).cloned()
+                } else {
+                    a.strip_prefix(&format!("{n}=")).map(str::to_string)
+                }
+            })
+        })
+    };
+    let cluster_id = flag(&["--cluster-id"]);
+    let env_get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    ExecEntry {
+        api_version: exec.api_version.clone(),
+        command,
+        kind,
+        cluster_name: cluster_id
+            .clone()
+            .or_else(|| flag(&["--cluster-name", "-i", "--cluster-id"])),
+        cluster_id_given: cluster_id.is_some(),
+        region: flag(&["--region"])
+            .or_else(|| env_get("AWS_REGION"))
+            .or_else(|| env_get("AWS_DEFAULT_REGION")),
+        profile: flag(&["--profile"]).or_else(|| env_get("AWS_PROFILE")),
+        role_arn: flag(&["--role-arn", "-r", "--role"]),
+        install_hint: exec.install_hint.clone(),
+        args,
+        env,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(yaml: &str) -> Kubeconfig {
+        Kubeconfig::from_yaml(yaml).unwrap()
+    }
+
+    const UPDATE_KUBECONFIG: &str = r#"
+apiVersion: v1
+kind: Config
+clusters:
+- name: arn:aws:eks:us-west-2:111122223333:cluster/demo
+  cluster: {server: "https://ABC.gr7.us-west-2.eks.amazonaws.com", certificate-authority-data: "LS0tLQ=="}
+contexts:
+- name: arn:aws:eks:us-west-2:111122223333:cluster/demo
+  context: {cluster: "arn:aws:eks:us-west-2:111122223333:cluster/demo", user: "arn:aws:eks:us-west-2:111122223333:cluster/demo"}
+current-context: arn:aws:eks:us-west-2:111122223333:cluster/demo
+users:
+- name: arn:aws:eks:us-west-2:111122223333:cluster/demo
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [--region, us-west-2, eks, get-token, --cluster-name, demo, --output, json]
+      env: [{name: AWS_PROFILE, value: dev}]
+"#;
+
+    #[test]
+    fn update_kubeconfig_entry_is_read() {
+        let c = cfg(UPDATE_KUBECONFIG);
+        let f = resolve(Some(&c), vec![], None);
+        assert!(f.context_found);
+        assert_eq!(f.arn_cluster_name.as_deref(), Some("demo"));
+        assert_eq!(f.arn_region.as_deref(), Some("us-west-2"));
+        assert_eq!(
+            f.server.as_deref(),
+            Some("https://ABC.gr7.us-west-2.eks.amazonaws.com")
+        );
+        assert_eq!(f.ca_pem.as_deref(), Some(&b"----"[..]));
+        let e = f.exec.unwrap();
+        assert_eq!(e.kind, ExecKind::AwsCli);
+        assert_eq!(e.cluster_name.as_deref(), Some("demo"));
+        assert_eq!(e.region.as_deref(), Some("us-west-2"));
+        assert_eq!(e.profile.as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn exec_kinds_and_flags() {
+        let entry = |cmd: &str, args: &[&str]| {
+            exec_entry(&ExecConfig {
+                command: Some(cmd.into()),
+                args: Some(args.iter().map(|s| s.to_string()).collect()),
+                ..Default::default()
+            })
+        };
+        let a = entry(
+            "aws-iam-authenticator",
+            &["token", "-i", "demo", "-r", "arn:aws:iam::1:role/x"],
+        );
+        assert_eq!(
+            (a.kind, a.cluster_name.as_deref(), a.role_arn.as_deref()),
+            (
+                ExecKind::Authenticator,
+                Some("demo"),
+                Some("arn:aws:iam::1:role/x")
+            )
+        );
+        let k = entry(
+            "/usr/local/bin/kubectl-eksauth",
+            &["token", "--cluster-name=demo", "--cluster-id", "1234"],
+        );
+        assert_eq!(
+            (k.kind, k.cluster_name.as_deref(), k.cluster_id_given),
+            (ExecKind::EksAuth, Some("1234"), true)
+        );
+        assert_eq!(entry("kubelogin", &["get-token"]).kind, ExecKind::Other);
+    }
+
+    #[test]
+    fn missing_and_dangling_contexts() {
+        let c = cfg(UPDATE_KUBECONFIG);
+        let f = resolve(Some(&c), vec![], Some("nope"));
+        assert!(!f.context_found);
+        assert_eq!(f.contexts.len(), 1);
+        let dangling = cfg(
+            "contexts:\n- name: x\n  context: {cluster: gone, user: u}\ncurrent-context: x\nusers:\n- name: u\n  user: {token: t}\n",
+        );
+        let f = resolve(Some(&dangling), vec![], None);
+        assert!(f.dangling.unwrap().contains("cluster \"gone\""));
+    }
+
+    #[test]
+    fn load_order_flag_then_env_then_home() {
+        let home = Path::new("/h");
+        assert_eq!(
+            load_paths(Some(Path::new("/k")), Some("/a:/b"), Some(home)),
+            vec![PathBuf::from("/k")]
+        );
+        assert_eq!(
+            load_paths(None, Some("/a::/b"), Some(home)),
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        assert_eq!(
+            load_paths(None, None, Some(home)),
+            vec![PathBuf::from("/h/.kube/config")]
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! Everything about Kubernetes: the kubeconfig as kubectl loads it, running
+//! a user's exec credential plugin, and talking to an API server.
+
+pub mod exec;
+pub mod kubeconfig;
+pub mod probe;

@@ -1,0 +1,555 @@
+//! Kubeconfig and exec: the file kubectl loads, the context it picks, and
+//! how the context's exec command went.
+//!
+//! Codes: kubeconfig-missing, kubeconfig-invalid, kubeconfig-permissions,
+//! context-missing, exec-not-eks, exec-command-not-found,
+//! exec-api-version-deprecated, exec-failed. An exec failure whose stderr
+//! names a credentials problem is left to `credentials.rs` (which owns the
+//! classification), so exec-failed is only what no more specific code says.
+
+use super::{exec_command_line, last_lines, setup_command, sh};
+use crate::exec_credential::V1ALPHA1;
+use crate::why::arn::Arn;
+use crate::why::evidence::{Evidence, ExecEntry, ExecKind, ExecOutcome, KubeconfigFacts};
+use crate::why::finding::{Code, Finding};
+use serde_json::json;
+
+/// Permission bits that let the group or others read the file.
+const GROUP_OR_WORLD_READ: u32 = 0o044;
+
+/// Lines of stderr shown in a finding (the end says what went wrong).
+const STDERR_LINES: usize = 6;
+
+/// The kubeconfig and exec findings.
+pub fn check(e: &Evidence) -> Vec<Finding> {
+    let k = &e.kubeconfig;
+    let mut out = Vec::new();
+    let existing: Vec<_> = k.files.iter().filter(|f| f.exists).collect();
+    if existing.is_empty() {
+        out.push(missing(e));
+        return out;
+    }
+    for f in &existing {
+        if let Some(err) = &f.parse_error {
+            out.push(
+                Finding::new(
+                    Code::KubeconfigInvalid,
+                    format!("The kubeconfig {} does not parse", f.path),
+                )
+                .detail(err.clone())
+                .remedy(format!(
+                    "Fix the YAML at the place the error names, then check it with:\n\
+                         kubectl config view --kubeconfig {}\n\
+                         or write the entry again:\n\
+                         aws eks update-kubeconfig --name {} --region {}",
+                    sh(&f.path),
+                    sh(&super::cluster_or_placeholder(e)),
+                    sh(&super::region_or_placeholder(e)),
+                ))
+                .evidence(json!({"path": f.path, "error": err})),
+            );
+        }
+        if let Some(mode) = f.mode.filter(|m| m & GROUP_OR_WORLD_READ != 0) {
+            let who = if mode & 0o004 != 0 { "world" } else { "group" };
+            out.push(
+                Finding::new(
+                    Code::KubeconfigPermissions,
+                    format!("The kubeconfig {} is {who}-readable", f.path),
+                )
+                .detail(format!(
+                    "Mode {mode:04o}: other users of this machine can read the credentials and \
+                         cluster details in it; kubectl warns about it."
+                ))
+                .remedy(format!("chmod 600 {}", sh(&f.path)))
+                .evidence(json!({"path": f.path, "mode": format!("{mode:04o}")})),
+            );
+        }
+    }
+    if let Some(d) = &k.dangling {
+        out.push(
+            Finding::new(
+                Code::KubeconfigInvalid,
+                "The kubeconfig has a dangling reference",
+            )
+            .detail(d.clone())
+            .remedy(format!(
+                "Write the cluster, user and context entries again:\n\
+                     aws eks update-kubeconfig --name {} --region {}\nor\n{}",
+                sh(&super::cluster_or_placeholder(e)),
+                sh(&super::region_or_placeholder(e)),
+                setup_command(e)
+            ))
+            .evidence(json!({"dangling": d})),
+        );
+    }
+    if existing.iter().any(|f| f.parse_error.is_some()) {
+        return out;
+    }
+    if !k.context_found {
+        out.push(context_missing(k));
+        return out;
+    }
+    out.extend(exec_findings(e));
+    out
+}
+
+fn missing(e: &Evidence) -> Finding {
+    let paths: Vec<&str> = e.kubeconfig.files.iter().map(|f| f.path.as_str()).collect();
+    let looked = if paths.is_empty() {
+        "~/.kube/config".to_string()
+    } else {
+        paths.join(", ")
+    };
+    Finding::new(Code::KubeconfigMissing, "No kubeconfig: kubectl would fall back to localhost:8080")
+        .detail(format!("kubectl looked for {looked} and found no file."))
+        .remedy(format!(
+            "Write a kubeconfig entry for the cluster:\n{}\nor\naws eks update-kubeconfig --name {} --region {}",
+            setup_command(e),
+            sh(&super::cluster_or_placeholder(e)),
+            sh(&super::region_or_placeholder(e)),
+        ))
+        .evidence(json!({"paths": paths}))
+}
+
+fn context_missing(k: &KubeconfigFacts) -> Finding {
+    let listed = if k.contexts.is_empty() {
+        "none".to_string()
+    } else {
+        k.contexts.join(", ")
+    };
+    let (title, suggestion) = match &k.context {
+        None => (
+            "The kubeconfig has no current context".to_string(),
+            k.contexts.first().cloned(),
+        ),
+        Some(name) => {
+            let near = k
+                .contexts
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(name) || c.ends_with(&format!("/{name}")))
+                .or(k.contexts.first())
+                .cloned();
+            (format!("The context {name} is not in the kubeconfig"), near)
+        }
+    };
+    let from_arn = k
+        .context
+        .as_deref()
+        .and_then(Arn::parse)
+        .filter(|a| a.service == "eks");
+    let remedy = match (suggestion, from_arn) {
+        (_, Some(a)) if !a.region.is_empty() => format!(
+            "Write the entry for that cluster:\naws eks update-kubeconfig --name {} --region {}",
+            sh(a.resource.trim_start_matches("cluster/")),
+            sh(&a.region)
+        ),
+        (Some(name), _) => format!("Pick an existing context:\nkubectl config use-context {}", sh(&name)),
+        (None, _) => "Write a context for the cluster:\naws eks update-kubeconfig --name CLUSTER --region REGION"
+            .to_string(),
+    };
+    Finding::new(Code::ContextMissing, title)
+        .detail(format!("Contexts in the kubeconfig: {listed}."))
+        .remedy(remedy)
+        .evidence(json!({"context": k.context, "contexts": k.contexts}))
+}
+
+fn exec_findings(e: &Evidence) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let k = &e.kubeconfig;
+    let Some(x) = &k.exec else {
+        if !e.request.token_from_flag {
+            let how = k
+                .other_auth
+                .clone()
+                .unwrap_or_else(|| "no credentials at all".into());
+            out.push(
+                Finding::new(Code::ExecNotEks, "This context does not use an EKS token")
+                    .detail(format!(
+                        "Its user authenticates with {how}; the IAM checks do not apply."
+                    ))
+                    .remedy(format!(
+                        "To use IAM credentials for this cluster:\n{}",
+                        setup_command(e)
+                    ))
+                    .evidence(json!({"auth": how})),
+            );
+        }
+        return out;
+    };
+    if x.api_version.as_deref() == Some(V1ALPHA1) {
+        out.push(
+            Finding::new(Code::ExecApiVersionDeprecated, "The exec entry asks for apiVersion v1alpha1, removed in Kubernetes 1.24")
+                .detail(format!(
+                    "apiVersion: {V1ALPHA1}; kubectl 1.24 and later refuse it with \"exec plugin: invalid apiVersion\"."
+                ))
+                .remedy("Rewrite the exec entries to client.authentication.k8s.io/v1:\nkubectl eksauth setup --migrate")
+                .evidence(json!({"api_version": V1ALPHA1})),
+        );
+    }
+    let token_is_eks = e
+        .token
+        .as_ref()
+        .is_some_and(|t| t.expose().starts_with(crate::why::inspect::PREFIX));
+    if x.kind == ExecKind::Other && !token_is_eks && !e.request.token_from_flag {
+        out.push(
+            Finding::new(Code::ExecNotEks, format!("The exec command {} does not make an EKS token", x.command))
+                .detail("The IAM checks apply only to `aws eks get-token`, `aws-iam-authenticator` and `kubectl eksauth token`.")
+                .remedy(format!("To use IAM credentials for this cluster:\n{}", setup_command(e)))
+                .evidence(json!({"command": x.command})),
+        );
+    }
+    let Some(facts) = &e.exec else { return out };
+    match &facts.outcome {
+        ExecOutcome::NotFound => out.push(not_found(e, x)),
+        ExecOutcome::Failed { exit_code, stderr } => {
+            let about_v1alpha1 = x.api_version.as_deref() == Some(V1ALPHA1) && stderr.contains("v1alpha1");
+            if super::credentials::classify(stderr).is_none() && !about_v1alpha1 {
+                out.push(failed(e, *exit_code, stderr));
+            }
+        }
+        ExecOutcome::BadOutput { reason } => out.push(bad_output(e, x, reason)),
+        ExecOutcome::TimedOut { seconds } => out.push(
+            Finding::new(Code::ExecFailed, format!("The exec command ran over {seconds} s and was stopped"))
+                .detail(
+                    "It is probably waiting for input kubectl cannot give: a browser login (SSO), \
+                     an MFA code, or a credential_process that prompts.",
+                )
+                .remedy(format!(
+                    "Run it once by hand to see what it waits for:\n{}\nFor an SSO profile, log in first: {}",
+                    exec_command_line(e).unwrap_or_default(),
+                    crate::aws::sso::login_command(&super::profile(e).unwrap_or_else(|| "default".into()))
+                ))
+                .evidence(json!({"timeout_seconds": seconds})),
+        ),
+        ExecOutcome::Token { .. } => {}
+    }
+    out
+}
+
+fn not_found(e: &Evidence, x: &ExecEntry) -> Finding {
+    let install = match (&x.install_hint, x.kind) {
+        (Some(hint), _) if !hint.trim().is_empty() => hint.trim().to_string(),
+        (_, ExecKind::EksAuth) => "Install it with krew:\nkubectl krew install eksauth".to_string(),
+        (_, ExecKind::AwsCli) => "Install the AWS CLI v2 \
+             (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html),\n\
+             or with pip:\npip install awscli"
+            .to_string(),
+        (_, ExecKind::Authenticator) => "Install aws-iam-authenticator \
+             (https://github.com/kubernetes-sigs/aws-iam-authenticator/releases), e.g.:\n\
+             brew install aws-iam-authenticator"
+            .to_string(),
+        (_, ExecKind::Other) => format!(
+            "Install {} or fix the command's path in the kubeconfig.",
+            x.command
+        ),
+    };
+    let switch = if x.kind == ExecKind::EksAuth {
+        String::new()
+    } else {
+        format!(
+            "\nOr make the context use kubectl-eksauth instead:\n{}",
+            setup_command(e)
+        )
+    };
+    Finding::new(
+        Code::ExecCommandNotFound,
+        format!("The exec command {} is not on PATH", x.command),
+    )
+    .detail(format!(
+        "kubectl runs `{}` to get a token and cannot find it. A shell started by an IDE or a \
+             GUI app may have another PATH than your terminal.",
+        x.command
+    ))
+    .remedy(format!("{install}{switch}"))
+    .evidence(json!({"command": x.command, "kind": format!("{:?}", x.kind)}))
+}
+
+fn failed(e: &Evidence, exit_code: Option<i32>, stderr: &str) -> Finding {
+    let x = e.kubeconfig.exec.as_ref();
+    let command = x.map(|x| x.command.as_str()).unwrap_or("exec command");
+    let status = exit_code
+        .map(|c| format!(" (exit {c})"))
+        .unwrap_or_default();
+    let tail = last_lines(stderr, STDERR_LINES);
+    let lower = stderr.to_ascii_lowercase();
+    let remedy = if lower.contains("specify a region") || lower.contains("no aws region") {
+        format!(
+            "Name the cluster's region in the exec entry:\n{}",
+            setup_command(e)
+        )
+    } else {
+        format!(
+            "Run it yourself to see the whole message:\n{}",
+            exec_command_line(e).unwrap_or_else(|| command.to_string())
+        )
+    };
+    Finding::new(
+        Code::ExecFailed,
+        format!("The exec command {command} failed{status}"),
+    )
+    .detail(if tail.is_empty() {
+        "It printed nothing on stderr.".to_string()
+    } else {
+        tail.clone()
+    })
+    .remedy(remedy)
+    .evidence(json!({"command": command, "exit_code": exit_code, "stderr_tail": tail}))
+}
+
+fn bad_output(e: &Evidence, x: &ExecEntry, reason: &str) -> Finding {
+    let needs_json = x.kind == ExecKind::AwsCli && !x.args.iter().any(|a| a == "--output");
+    let remedy = if needs_json {
+        format!(
+            "`aws eks get-token` prints in the profile's output format unless told otherwise; \
+             add `--output json` to the exec args, or rewrite the entry:\n{}",
+            setup_command(e)
+        )
+    } else {
+        format!(
+            "Run it and check that it prints one ExecCredential JSON document with status.token:\n{}",
+            exec_command_line(e).unwrap_or_default()
+        )
+    };
+    Finding::new(
+        Code::ExecFailed,
+        format!(
+            "The exec command {} printed no usable ExecCredential",
+            x.command
+        ),
+    )
+    .detail(reason.to_string())
+    .remedy(remedy)
+    .evidence(json!({"command": x.command, "reason": reason}))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::why::checks::fixtures::*;
+    use crate::why::evidence::{ExecKind, ExecOutcome, KubeconfigFile};
+    use crate::why::finding::{Code, Severity};
+
+    #[test]
+    fn kubeconfig_missing() {
+        let mut e = healthy();
+        e.kubeconfig.files = vec![KubeconfigFile {
+            path: "/home/u/.kube/config".into(),
+            ..Default::default()
+        }];
+        e.exec = None;
+        e.token = None;
+        e.sts = None;
+        e.eks = None;
+        e.server = None;
+        let f = expect(
+            &e,
+            Code::KubeconfigMissing,
+            Severity::Error,
+            "kubeconfig-missing",
+        );
+        assert!(
+            f.remedy
+                .contains("aws eks update-kubeconfig --name demo --region us-west-2"),
+            "{}",
+            f.remedy
+        );
+    }
+
+    #[test]
+    fn kubeconfig_invalid_parse_error() {
+        let mut e = broken_after_kubeconfig();
+        e.kubeconfig.files[0].parse_error =
+            Some("line 3: mapping values are not allowed here".into());
+        let f = expect(
+            &e,
+            Code::KubeconfigInvalid,
+            Severity::Error,
+            "kubeconfig-invalid",
+        );
+        assert!(
+            f.remedy
+                .contains("kubectl config view --kubeconfig /home/u/.kube/config")
+        );
+    }
+
+    #[test]
+    fn kubeconfig_invalid_dangling() {
+        let mut e = broken_after_kubeconfig();
+        e.kubeconfig.dangling =
+            Some("context demo names user demo-user, which is not defined".into());
+        let f = expect(
+            &e,
+            Code::KubeconfigInvalid,
+            Severity::Error,
+            "kubeconfig-invalid",
+        );
+        assert!(f.detail.contains("demo-user"));
+    }
+
+    #[test]
+    fn kubeconfig_group_readable() {
+        let mut e = healthy();
+        e.kubeconfig.files[0].mode = Some(0o644);
+        let f = expect(&e, Code::KubeconfigPermissions, Severity::Warning, "ok");
+        assert_eq!(f.remedy, "chmod 600 /home/u/.kube/config");
+        assert!(f.title.contains("world-readable"));
+    }
+
+    #[test]
+    fn context_missing_lists_contexts() {
+        let mut e = broken_after_kubeconfig();
+        e.kubeconfig.context = Some("staging".into());
+        e.kubeconfig.context_found = false;
+        e.kubeconfig.contexts = vec![
+            "prod".into(),
+            "arn:aws:eks:us-west-2:1:cluster/staging".into(),
+        ];
+        let f = expect(&e, Code::ContextMissing, Severity::Error, "context-missing");
+        assert!(
+            f.remedy
+                .contains("kubectl config use-context arn:aws:eks:us-west-2:1:cluster/staging"),
+            "{}",
+            f.remedy
+        );
+        assert!(f.detail.contains("prod"));
+    }
+
+    #[test]
+    fn no_current_context() {
+        let mut e = broken_after_kubeconfig();
+        e.kubeconfig.context = None;
+        e.kubeconfig.context_found = false;
+        e.kubeconfig.contexts = vec!["prod".into()];
+        let f = expect(&e, Code::ContextMissing, Severity::Error, "context-missing");
+        assert!(f.remedy.contains("kubectl config use-context prod"));
+    }
+
+    #[test]
+    fn exec_not_eks_for_client_certificates() {
+        let mut e = broken_after_kubeconfig();
+        e.kubeconfig.exec = None;
+        e.kubeconfig.other_auth = Some("a client certificate".into());
+        expect(&e, Code::ExecNotEks, Severity::Info, "ok");
+    }
+
+    #[test]
+    fn exec_not_eks_for_another_plugin() {
+        let mut e = broken_after_kubeconfig();
+        let x = e.kubeconfig.exec.as_mut().unwrap();
+        x.kind = ExecKind::Other;
+        x.command = "kubelogin".into();
+        e.exec = Some(exec_token());
+        e.token = Some(crate::secret::Secret::new("eyJhbGciOiJSUzI1NiJ9.e30.sig"));
+        expect(&e, Code::ExecNotEks, Severity::Info, "ok");
+    }
+
+    #[test]
+    fn exec_command_not_found_by_kind() {
+        let cases = [
+            (
+                ExecKind::EksAuth,
+                "kubectl-eksauth",
+                "kubectl krew install eksauth",
+            ),
+            (ExecKind::AwsCli, "aws", "pip install awscli"),
+            (
+                ExecKind::Authenticator,
+                "aws-iam-authenticator",
+                "brew install aws-iam-authenticator",
+            ),
+        ];
+        for (kind, command, want) in cases {
+            let mut e = broken_after_kubeconfig();
+            let x = e.kubeconfig.exec.as_mut().unwrap();
+            x.kind = kind;
+            x.command = command.into();
+            e.exec = Some(exec_outcome(ExecOutcome::NotFound));
+            let f = expect(
+                &e,
+                Code::ExecCommandNotFound,
+                Severity::Error,
+                "exec-command-not-found",
+            );
+            assert!(f.remedy.contains(want), "{command}: {}", f.remedy);
+        }
+        let mut e = broken_after_kubeconfig();
+        e.kubeconfig.exec.as_mut().unwrap().install_hint = Some("Ask IT for the toolbox".into());
+        e.exec = Some(exec_outcome(ExecOutcome::NotFound));
+        let f = expect(
+            &e,
+            Code::ExecCommandNotFound,
+            Severity::Error,
+            "exec-command-not-found",
+        );
+        assert!(f.remedy.starts_with("Ask IT for the toolbox"));
+    }
+
+    #[test]
+    fn exec_api_version_v1alpha1() {
+        let mut e = healthy();
+        e.kubeconfig.exec.as_mut().unwrap().api_version =
+            Some(crate::exec_credential::V1ALPHA1.into());
+        let f = expect(
+            &e,
+            Code::ExecApiVersionDeprecated,
+            Severity::Error,
+            "exec-api-version-deprecated",
+        );
+        assert!(f.remedy.contains("kubectl eksauth setup --migrate"));
+    }
+
+    #[test]
+    fn exec_failed_for_an_unknown_reason() {
+        let mut e = broken_after_kubeconfig();
+        e.exec = Some(exec_outcome(ExecOutcome::Failed {
+            exit_code: Some(255),
+            stderr:
+                "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nline 7\nsomething odd happened"
+                    .into(),
+        }));
+        let f = expect(&e, Code::ExecFailed, Severity::Error, "exec-failed");
+        assert!(
+            f.detail.ends_with("something odd happened") && !f.detail.contains("line 2"),
+            "{}",
+            f.detail
+        );
+        assert!(
+            f.remedy.contains(
+                "AWS_PROFILE=dev aws --region us-west-2 eks get-token --cluster-name demo"
+            ),
+            "{}",
+            f.remedy
+        );
+    }
+
+    #[test]
+    fn exec_failed_without_region_says_to_add_it() {
+        let mut e = broken_after_kubeconfig();
+        e.exec = Some(exec_outcome(ExecOutcome::Failed {
+            exit_code: Some(253),
+            stderr: "You must specify a region. You can also configure your region by running \"aws configure\".".into(),
+        }));
+        let f = expect(&e, Code::ExecFailed, Severity::Error, "exec-failed");
+        assert!(f.remedy.contains(
+            "kubectl eksauth setup --cluster-name demo --region us-west-2 --profile dev"
+        ));
+    }
+
+    #[test]
+    fn exec_bad_output_and_timeout() {
+        let mut e = broken_after_kubeconfig();
+        e.kubeconfig
+            .exec
+            .as_mut()
+            .unwrap()
+            .args
+            .retain(|a| a != "--output" && a != "json");
+        e.exec = Some(exec_outcome(ExecOutcome::BadOutput {
+            reason: "stdout is not JSON".into(),
+        }));
+        let f = expect(&e, Code::ExecFailed, Severity::Error, "exec-failed");
+        assert!(f.remedy.contains("--output json"));
+        e.exec = Some(exec_outcome(ExecOutcome::TimedOut { seconds: 10 }));
+        let f = expect(&e, Code::ExecFailed, Severity::Error, "exec-failed");
+        assert!(f.remedy.contains("aws sso login --profile dev"));
+    }
+}

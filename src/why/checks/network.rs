@@ -1,0 +1,184 @@
+//! Network: how far a connection to the API server got, and the proxy on
+//! the way.
+//!
+//! Codes: endpoint-dns-failed, endpoint-unreachable, endpoint-tls-mismatch,
+//! proxy-configured. A proxy URL is shown without its user and password.
+
+use super::{cluster_or_placeholder, region_or_placeholder, sh};
+use crate::why::evidence::{Evidence, Reach};
+use crate::why::finding::{Code, Finding};
+use serde_json::json;
+
+/// The network findings.
+pub fn check(e: &Evidence) -> Vec<Finding> {
+    let Some(s) = &e.server else {
+        return Vec::new();
+    };
+    let c = sh(&cluster_or_placeholder(e));
+    let r = sh(&region_or_placeholder(e));
+    let host = host_of(&s.server);
+    let proxy = s.proxy.as_deref().map(redact_userinfo);
+    let mut out = Vec::new();
+    match &s.reach {
+        Reach::Ok => {}
+        Reach::DnsFailed(why) => out.push(
+            Finding::new(Code::EndpointDnsFailed, format!("The API server's name {host} does not resolve"))
+                .detail(format!(
+                    "The lookup failed: {why}. The cluster may be gone or renamed, or its endpoint is private and this \
+                     machine does not use the VPC's DNS."
+                ))
+                .remedy(format!(
+                    "Compare with the endpoint EKS gives:\naws eks describe-cluster --name {c} --region {r} \
+                     --query cluster.endpoint --output text\nand check the name from here (VPN and DNS \
+                     resolver for a private endpoint):\nnslookup {}",
+                    sh(&host)
+                ))
+                .evidence(json!({"server": s.server, "error": why})),
+        ),
+        Reach::Unreachable(why) => out.push(
+            Finding::new(Code::EndpointUnreachable, format!("The API server at {host} does not answer"))
+                .detail(format!(
+                    "The connection failed: {why}. Usual causes: the cluster security group, a \
+                     private-only endpoint (endpointPublicAccess false), the public access CIDRs, \
+                     or a missing VPN."
+                ))
+                .remedy(format!(
+                    "See how the endpoint is exposed:\naws eks describe-cluster --name {c} --region {r} \
+                     --query cluster.resourcesVpcConfig\nFrom outside the VPC, public access must be on and \
+                     allow your address:\naws eks update-cluster-config --name {c} --region {r} \
+                     --resources-vpc-config endpointPublicAccess=true,publicAccessCidrs=YOUR.IP.ADDRESS/32\n\
+                     Inside the VPC (or over VPN), the cluster security group must allow 443 from you."
+                ))
+                .evidence(json!({"server": s.server, "error": why, "proxy": proxy})),
+        ),
+        Reach::TlsFailed(why) => out.push(
+            Finding::new(Code::EndpointTlsMismatch, "The API server's certificate does not verify against the kubeconfig's CA")
+                .detail(format!(
+                    "{why}.{} A proxy that intercepts TLS, or a CA left from an earlier cluster of the same name.",
+                    if proxy.is_some() { " A proxy is configured (see proxy-configured)." } else { "" }
+                ))
+                .remedy(format!(
+                    "Compare the kubeconfig's certificate-authority-data with:\n\
+                     aws eks describe-cluster --name {c} --region {r} --query cluster.certificateAuthority.data --output text\n\
+                     If they match, something on the way presents another certificate: exempt the endpoint \
+                     from the proxy (NO_PROXY=.eks.amazonaws.com)."
+                ))
+                .evidence(json!({"server": s.server, "error": why, "proxy": proxy})),
+        ),
+    }
+    if let Some(p) = proxy {
+        out.push(
+            Finding::new(
+                Code::ProxyConfigured,
+                format!("Requests to the API server go through the proxy {p}"),
+            )
+            .detail("From HTTPS_PROXY / https_proxy or the cluster's proxy-url in the kubeconfig.")
+            .remedy(
+                "If it should not carry them: NO_PROXY=.eks.amazonaws.com, or remove proxy-url.",
+            )
+            .evidence(json!({"proxy": p})),
+        );
+    }
+    out
+}
+
+/// The host (and port) of a URL.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, h)| h)
+        .to_string()
+}
+
+/// `http://user:pass@proxy:3128` becomes `http://proxy:3128`.
+fn redact_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, None), |(a, p)| (a, Some(p)));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let mut out = if scheme.is_empty() {
+        host.to_string()
+    } else {
+        format!("{scheme}://{host}")
+    };
+    if let Some(p) = path {
+        out.push('/');
+        out.push_str(p);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+    use crate::why::checks::fixtures::*;
+    use crate::why::finding::{Code, Severity};
+
+    #[test]
+    fn proxy_credentials_are_dropped() {
+        assert_eq!(
+            redact_userinfo("http://u:p4ss@proxy.corp:3128"),
+            "http://proxy.corp:3128"
+        );
+        assert_eq!(redact_userinfo("proxy.corp:3128"), "proxy.corp:3128");
+    }
+
+    #[test]
+    fn endpoint_dns_failed() {
+        let mut e = healthy();
+        e.server = Some(unreachable_server("dns"));
+        let f = expect(
+            &e,
+            Code::EndpointDnsFailed,
+            Severity::Error,
+            "endpoint-dns-failed",
+        );
+        assert!(
+            f.remedy
+                .contains("nslookup ABCDEF0123456789.gr7.us-west-2.eks.amazonaws.com")
+        );
+    }
+
+    #[test]
+    fn endpoint_unreachable() {
+        let mut e = healthy();
+        e.server = Some(unreachable_server("refused"));
+        let f = expect(
+            &e,
+            Code::EndpointUnreachable,
+            Severity::Error,
+            "endpoint-unreachable",
+        );
+        assert!(f.remedy.contains("publicAccessCidrs") && f.remedy.contains("security group"));
+    }
+
+    #[test]
+    fn endpoint_tls_mismatch() {
+        let mut e = healthy();
+        e.server = Some(unreachable_server("tls"));
+        let f = expect(
+            &e,
+            Code::EndpointTlsMismatch,
+            Severity::Error,
+            "endpoint-tls-mismatch",
+        );
+        assert!(
+            f.remedy
+                .contains("--query cluster.certificateAuthority.data")
+        );
+    }
+
+    #[test]
+    fn proxy_configured_hides_its_password() {
+        let mut e = healthy();
+        e.server.as_mut().unwrap().proxy = Some("http://bob:hunter2@proxy.corp:3128".into());
+        let f = expect(&e, Code::ProxyConfigured, Severity::Info, "ok");
+        assert!(f.title.contains("http://proxy.corp:3128"));
+        let report = crate::why::report::Report::from_evidence(&e, crate::why::checks::run_all(&e));
+        assert!(!report.render_json().contains("hunter2"));
+        assert!(!report.render_text(false).contains("hunter2"));
+    }
+}

@@ -1,0 +1,313 @@
+//! Evidence: everything `why` gathered, as plain data.
+//!
+//! Gathering (`gather.rs`) fills this in and does all the I/O; the checks
+//! (`checks/`) read it and never do I/O, so every finding can be produced
+//! from a fixture in a unit test. A field is `None` when that step was not
+//! reached or not possible (say, no token, so no STS call); the reason a
+//! step failed is kept as data, never printed here. Secrets appear only as
+//! [`Secret`] (the token) and are never serialized.
+
+use crate::secret::Secret;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+/// Everything known about one diagnosis.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// The time the diagnosis ran (local clock).
+    pub now: Option<OffsetDateTime>,
+    /// What the user asked.
+    pub request: WhyRequest,
+    /// The kubeconfig as kubectl would load it.
+    pub kubeconfig: KubeconfigFacts,
+    /// Running the context's exec command (None with `--token` or no exec).
+    pub exec: Option<ExecFacts>,
+    /// The bearer token that kubectl would send (from the exec or `--token`).
+    pub token: Option<Secret>,
+    /// Sending the token's presigned URL to STS, as the authenticator does.
+    pub sts: Option<StsFacts>,
+    /// The EKS API's view of the cluster and the caller's access entry.
+    pub eks: Option<EksFacts>,
+    /// The aws-auth ConfigMap.
+    pub aws_auth: AwsAuthFacts,
+    /// The API server: reachability and what it says to the token.
+    pub server: Option<ServerFacts>,
+}
+
+/// The question asked.
+#[derive(Debug, Clone, Default)]
+pub struct WhyRequest {
+    /// `--context`, when given.
+    pub context: Option<String>,
+    /// True when the token came from `--token`.
+    pub token_from_flag: bool,
+    /// VERB RESOURCE and namespace (authorization questions).
+    pub verb: Option<String>,
+    pub resource: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// One kubeconfig file of the load list.
+#[derive(Debug, Clone, Default)]
+pub struct KubeconfigFile {
+    pub path: String,
+    pub exists: bool,
+    /// Unix permission bits, when known.
+    pub mode: Option<u32>,
+    /// Why it does not parse.
+    pub parse_error: Option<String>,
+}
+
+/// The kubeconfig, merged like kubectl, and the chosen context.
+#[derive(Debug, Clone, Default)]
+pub struct KubeconfigFacts {
+    /// Files in load order (`--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`).
+    pub files: Vec<KubeconfigFile>,
+    /// The context diagnosed (`--context` or current-context), if any.
+    pub context: Option<String>,
+    /// True when that context exists.
+    pub context_found: bool,
+    /// Names of all contexts (for messages).
+    pub contexts: Vec<String>,
+    /// A dangling reference: "context X names cluster Y, which is not defined".
+    pub dangling: Option<String>,
+    /// The cluster entry's name and server URL.
+    pub cluster_entry: Option<String>,
+    pub server: Option<String>,
+    /// The CA bundle the kubeconfig trusts (PEM), from -data or the file.
+    pub ca_pem: Option<Vec<u8>>,
+    /// `insecure-skip-tls-verify`.
+    pub insecure: bool,
+    /// `proxy-url` of the cluster entry.
+    pub proxy_url: Option<String>,
+    /// The user entry's exec plugin, if it has one.
+    pub exec: Option<ExecEntry>,
+    /// The user authenticates another way (token, client cert, auth-provider).
+    pub other_auth: Option<String>,
+    /// The EKS cluster name read from an ARN-shaped cluster or context name.
+    pub arn_cluster_name: Option<String>,
+    /// The region read from that ARN.
+    pub arn_region: Option<String>,
+}
+
+/// Which tool an exec entry runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecKind {
+    /// `aws eks get-token`.
+    AwsCli,
+    /// `aws-iam-authenticator token`.
+    Authenticator,
+    /// `kubectl-eksauth token` (or `kubectl eksauth token`).
+    EksAuth,
+    /// Anything else (not an EKS token).
+    #[default]
+    Other,
+}
+
+/// A user's exec entry and what its arguments say.
+#[derive(Debug, Clone, Default)]
+pub struct ExecEntry {
+    pub api_version: Option<String>,
+    pub command: String,
+    pub args: Vec<String>,
+    /// `env` of the entry (names and values; values may be secrets and are
+    /// never printed by the checks except AWS_PROFILE/AWS_REGION).
+    pub env: Vec<(String, String)>,
+    pub install_hint: Option<String>,
+    pub kind: ExecKind,
+    /// `--cluster-name` / `-i` / `--cluster-id` as signed into the token.
+    pub cluster_name: Option<String>,
+    /// True when `--cluster-id` (Outposts) was given.
+    pub cluster_id_given: bool,
+    pub region: Option<String>,
+    /// `--profile` or `AWS_PROFILE` in env.
+    pub profile: Option<String>,
+    /// `--role-arn` / `-r`.
+    pub role_arn: Option<String>,
+}
+
+/// How running the exec command went.
+#[derive(Debug, Clone)]
+pub enum ExecOutcome {
+    /// It printed an ExecCredential with a token.
+    Token {
+        /// The apiVersion it answered with.
+        api_version: Option<String>,
+        /// Its expirationTimestamp, as printed.
+        expiration: Option<String>,
+    },
+    /// The command is not on PATH (or not executable).
+    NotFound,
+    /// It exited non-zero (stderr kept, trimmed; the runner drops lines
+    /// that look like secrets).
+    Failed {
+        exit_code: Option<i32>,
+        stderr: String,
+    },
+    /// It exited 0 but stdout was not a usable ExecCredential.
+    BadOutput { reason: String },
+    /// It ran past the timeout and was killed.
+    TimedOut { seconds: u64 },
+}
+
+/// The exec step.
+#[derive(Debug, Clone)]
+pub struct ExecFacts {
+    /// The resolved program path, when found.
+    pub resolved: Option<String>,
+    pub outcome: ExecOutcome,
+}
+
+/// An STS answer to the presigned GetCallerIdentity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StsAnswer {
+    /// 200: who signed.
+    Caller {
+        arn: String,
+        account: String,
+        user_id: String,
+    },
+    /// An STS error document (HTTP status, code, message).
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// No answer (DNS, connect, TLS, timeout).
+    Unreachable { reason: String },
+}
+
+/// The STS step.
+#[derive(Debug, Clone)]
+pub struct StsFacts {
+    /// The URL the token was sent to (scheme, host and path; no query).
+    pub endpoint: String,
+    /// True when an `AWS_ENDPOINT_URL_STS`/`AWS_ENDPOINT_URL` override
+    /// points at this endpoint (explains a non-AWS host).
+    pub endpoint_override: bool,
+    /// The `x-k8s-aws-id` value sent: this cluster's name (or ID).
+    pub cluster_header: String,
+    pub answer: StsAnswer,
+    /// When the first answer was a signature mismatch and the exec entry
+    /// names another cluster: the answer with that name instead.
+    pub answer_with_exec_cluster: Option<(String, StsAnswer)>,
+    /// The `Date` header of STS's answer.
+    pub server_date: Option<OffsetDateTime>,
+}
+
+/// DescribeCluster, in the terms the checks need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterInfo {
+    pub name: String,
+    pub arn: Option<String>,
+    pub endpoint: Option<String>,
+    /// `certificateAuthority.data` (base64 of PEM), as EKS returns it.
+    pub ca_data: Option<String>,
+    pub status: Option<String>,
+    /// `CONFIG_MAP`, `API_AND_CONFIG_MAP` or `API`.
+    pub authentication_mode: Option<String>,
+    pub oidc_issuer: Option<String>,
+}
+
+/// An EKS API call's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EksCall<T> {
+    Ok(T),
+    /// AccessDeniedException (message).
+    Denied(String),
+    /// ResourceNotFoundException (message).
+    NotFound(String),
+    /// Anything else (message).
+    Failed(String),
+}
+
+/// One access policy association.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessPolicy {
+    /// `arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy`.
+    pub policy_arn: String,
+    /// `cluster` or `namespace`.
+    pub scope_type: String,
+    pub namespaces: Vec<String>,
+}
+
+/// The caller's access entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessEntryInfo {
+    pub principal_arn: String,
+    pub username: Option<String>,
+    pub kubernetes_groups: Vec<String>,
+    pub entry_type: Option<String>,
+    pub policies: Vec<AccessPolicy>,
+}
+
+/// The EKS step.
+#[derive(Debug, Clone)]
+pub struct EksFacts {
+    /// The cluster name asked about, and the region.
+    pub cluster_name: String,
+    pub region: String,
+    pub describe: EksCall<ClusterInfo>,
+    /// The caller's access entry: Ok(None) when listed and absent; None
+    /// when not asked (mode CONFIG_MAP, unknown caller, describe failed).
+    pub access_entry: Option<EksCall<Option<AccessEntryInfo>>>,
+    /// The `Date` header of the EKS API's answer.
+    pub server_date: Option<OffsetDateTime>,
+}
+
+/// The aws-auth ConfigMap.
+#[derive(Debug, Clone, Default)]
+pub struct AwsAuthFacts {
+    /// How it was read: "--aws-auth-file PATH", "admin context NAME",
+    /// "the diagnosed identity".
+    pub source: Option<String>,
+    /// Its `data` (mapRoles, mapUsers, mapAccounts as raw YAML strings).
+    pub data: Option<BTreeMap<String, String>>,
+    /// True when the source says the ConfigMap does not exist.
+    pub absent: bool,
+    /// Why it could not be read, when it could not.
+    pub unreadable: Option<String>,
+}
+
+/// How far a connection to the API server got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// The host name did not resolve.
+    DnsFailed(String),
+    /// Connection refused, or no answer within the timeout.
+    Unreachable(String),
+    /// TLS failed: the certificate does not verify against the kubeconfig CA.
+    TlsFailed(String),
+    /// TLS up.
+    Ok,
+}
+
+/// What the API server said to the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    /// SelfSubjectReview answered: the user as the cluster sees it.
+    Authenticated {
+        username: String,
+        uid: Option<String>,
+        groups: Vec<String>,
+        extra: BTreeMap<String, Vec<String>>,
+    },
+    /// 401.
+    Unauthorized,
+    /// 403 to the review itself (authenticated, but not allowed to ask).
+    Forbidden(String),
+    /// Anything else.
+    Failed(String),
+}
+
+/// The API server step.
+#[derive(Debug, Clone)]
+pub struct ServerFacts {
+    pub server: String,
+    pub reach: Reach,
+    /// `HTTPS_PROXY`/`https_proxy` or the cluster's `proxy-url`.
+    pub proxy: Option<String>,
+    pub review: Option<Review>,
+    /// The `Date` header of the API server's answer.
+    pub server_date: Option<OffsetDateTime>,
+}
