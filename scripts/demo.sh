@@ -33,6 +33,31 @@ export HOME=$WORK/home KUBECONFIG=$WORK/kubeconfig KUBECACHEDIR=$WORK/cache
 mkdir -p "$HOME"
 unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_STS AWS_SESSION_TOKEN
 export AWS_EC2_METADATA_DISABLED=true
+# The AWS endpoints are the simulator's, through the standard overrides, as
+# for any AWS-compatible endpoint: tokens are presigned for its STS, and
+# `why` asks its STS and EKS API.
+export AWS_ENDPOINT_URL_STS=$(endpoint sts) AWS_ENDPOINT_URL_EKS=$(endpoint eks)
+export AWS_ENDPOINT_URL_IAM=$(endpoint iam) AWS_ENDPOINT_URL_SSO=$(endpoint sso)
+
+# An IAM Identity Center (SSO) profile, logged in: the AWS CLI's cache file.
+mkdir -p "$HOME/.aws/sso/cache"
+cat > "$HOME/.aws/config" <<INI
+[profile sso-admin]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = AdministratorAccess
+region = us-west-2
+[sso-session corp]
+sso_start_url = https://d-123.awsapps.com/start
+sso_region = us-east-1
+INI
+python3 - "$HOME/.aws/sso/cache" <<'PY'
+import datetime, hashlib, json, sys
+exp = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+name = hashlib.sha1(b"corp").hexdigest() + ".json"
+json.dump({"startUrl": "https://d-123.awsapps.com/start", "region": "us-east-1",
+           "accessToken": "sso-token-alice", "expiresAt": exp}, open(f"{sys.argv[1]}/{name}", "w"))
+PY
 
 # kubeconfig USER KEY SECRET: one context per identity of the example world.
 user() {
@@ -56,12 +81,22 @@ YAML
   echo "- name: demo"
   echo "  cluster: {server: $KUBE, certificate-authority: $CA}"
   echo "contexts:"
-  for u in admin dev intruder; do echo "- name: $u"; echo "  context: {cluster: demo, user: $u}"; done
+  for u in admin dev intruder sso-admin; do echo "- name: $u"; echo "  context: {cluster: demo, user: $u}"; done
   echo "current-context: admin"
   echo "users:"
   user admin AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
   user dev AKIAI44QH8DHBEXAMPLE je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
   user intruder AKIAINTRUDER0EXAMPLE 8bQ2Vd1ZqkT0rR9xYh3JmN5pLw7sUc4eEXAMPLEK
+  cat <<YAML
+- name: sso-admin
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: $BIN/kubectl-eksauth
+      args: [token, --cluster-name, demo, --region, us-west-2]
+      env: [{name: AWS_PROFILE, value: sso-admin}]
+      interactiveMode: Never
+YAML
 } > "$KUBECONFIG"
 chmod 600 "$KUBECONFIG"
 
@@ -84,5 +119,14 @@ show "$KUBECTL" --context dev get pods -n default
 echo
 echo "==> intruder is mapped nowhere: the cluster only says Unauthorized"
 show "$KUBECTL" --context intruder get pods -n default
+
 echo
-echo "(kubectl eksauth why, which names the cause of such a rejection, is on its way.)"
+echo "==> an SSO administrator, logged in, is refused too: the cluster still only says Unauthorized"
+show "$KUBECTL" --context sso-admin get pods -n default
+
+echo
+echo "==> kubectl eksauth why names the cause and the fix (the admin context reads aws-auth)"
+show "$BIN/kubectl-eksauth" why --context sso-admin --admin-context admin
+echo
+echo "==> why for the healthy context: no error, exit status 0"
+show "$BIN/kubectl-eksauth" why --context admin
