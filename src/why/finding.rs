@@ -240,6 +240,14 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_code() {
+        let readme = include_str!("../../README.md");
+        for c in Code::ALL {
+            assert!(readme.contains(&format!("| `{}` |", c.name())), "README lacks {}", c.name());
+        }
+    }
+
+    #[test]
     fn every_code_of_the_contract_exists() {
         // The contract lists each code as a bullet "- `code` severity: ...".
         let contract = include_str!("../../../shared/docs/contract.md");
