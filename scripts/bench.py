@@ -55,11 +55,84 @@ def measure(argv, env, n):
     return statistics.median(times), peak_rss(argv, env)
 
 
+def start_sim(sim, fixture, workdir):
+    """Starts eks-sim; returns (process, endpoints dict)."""
+    state = os.path.join(workdir, "sim")
+    log = open(os.path.join(workdir, "sim.log"), "w")
+    proc = subprocess.Popen([sim, "--fixture", fixture, "--state-dir", state], stdout=subprocess.DEVNULL, stderr=log)
+    path = os.path.join(state, "endpoints.json")
+    for _ in range(400):
+        if os.path.exists(path):
+            import json
+            return proc, json.load(open(path))
+        time.sleep(0.025)
+    proc.kill()
+    sys.exit("bench: eks-sim did not start")
+
+
+def why_kubeconfig(path, server, ca, eksauth):
+    """A kubeconfig whose one context is the example world's admin."""
+    with open(path, "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Config
+clusters:
+- name: demo
+  cluster: {{server: "{server}", certificate-authority: "{ca}"}}
+contexts:
+- name: demo
+  context: {{cluster: demo, user: admin}}
+current-context: demo
+users:
+- name: admin
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: {eksauth}
+      args: [token, --cluster-name, demo, --region, us-west-2]
+      env:
+      - {{name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}}
+      - {{name: AWS_SECRET_ACCESS_KEY, value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}}
+""")
+    os.chmod(path, 0o600)
+
+
+def bench_why(eksauth, sim, fixture, n):
+    """`why` on a healthy simulated cluster, and on one whose API endpoint
+    accepts connections and never answers (--timeout 5)."""
+    work = tempfile.mkdtemp(prefix="eksauth-bench-why-")
+    proc, ep = start_sim(sim, fixture, work)
+    try:
+        env = {"HOME": work, "PATH": "/usr/bin:/bin", "AWS_EC2_METADATA_DISABLED": "true",
+               "AWS_ENDPOINT_URL_STS": ep["sts"], "AWS_ENDPOINT_URL_EKS": ep["eks"],
+               "AWS_ENDPOINT_URL_IAM": ep["iam"], "KUBECACHEDIR": os.path.join(work, "cache"),
+               "KUBECONFIG": os.path.join(work, "kubeconfig")}
+        why_kubeconfig(env["KUBECONFIG"], ep["kube"], ep["ca_file"], eksauth)
+        healthy = measure([eksauth, "why", "-o", "json"], env, n)
+        why_kubeconfig(env["KUBECONFIG"], ep["hang"], ep["ca_file"], eksauth)
+        hanging = measure_any([eksauth, "why", "-o", "json", "--timeout", "5"], env, 3)
+        return healthy, hanging
+    finally:
+        proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_any(argv, env, n):
+    """Median seconds of argv, whatever its exit status (why exits 1 on an error)."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eksauth", required=True)
     ap.add_argument("--aws", required=True)
     ap.add_argument("-n", type=int, default=30)
+    ap.add_argument("--sim", help="eks-sim binary: also benchmark `why` against the simulator")
+    ap.add_argument("--fixture", default="sim/fixtures/example.yaml")
     a = ap.parse_args()
 
     home = tempfile.mkdtemp(prefix="eksauth-bench-")
@@ -95,6 +168,11 @@ def main():
     for name, (med, rss) in results.items():
         print(f"{name:<28} {med*1000:>8.1f}ms {rss:>8.1f}MB {med/floor:>8.1f}x {cli/med:>14.1f}x")
     shutil.rmtree(home, ignore_errors=True)
+    if a.sim:
+        (healthy, rss), hanging = bench_why(eks, os.path.abspath(a.sim), os.path.abspath(a.fixture), max(5, a.n // 4))
+        print()
+        print(f"{'why, healthy cluster':<36} {healthy*1000:>8.1f}ms {rss:>8.1f}MB  (target: under 1 s)")
+        print(f"{'why, API endpoint never answers':<36} {hanging*1000:>8.1f}ms {'':>10}  (--timeout 5: ends within it)")
 
 
 if __name__ == "__main__":

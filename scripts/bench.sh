@@ -20,5 +20,6 @@ triple="$(rustc -vV | sed -n 's/^host: //p')"
 case "$triple" in
   *-linux-*) export RUSTFLAGS="${RUSTFLAGS:-} -C relocation-model=static" ;;
 esac
-cargo build --release --locked -p kubectl-eksauth --target "$triple"
-python3 scripts/bench.py --eksauth "target/$triple/release/kubectl-eksauth" --aws .venv/bin/aws "$@"
+cargo build --release --locked -p kubectl-eksauth -p eks-sim --target "$triple"
+python3 scripts/bench.py --eksauth "target/$triple/release/kubectl-eksauth" --aws .venv/bin/aws \
+  --sim "target/$triple/release/eks-sim" "$@"

@@ -11,8 +11,8 @@
 
 use crate::aws::credentials::{self, CredentialRequest};
 use crate::aws::profile::{ProfileChoice, Profiles};
-use crate::aws::{Env, eks, sts_check};
-use crate::kube::{exec, kubeconfig, probe};
+use crate::aws::{Env, eks, iam, sts_check};
+use crate::kube::{exec, kubeconfig, objects, probe};
 use crate::secret::Secret;
 use crate::why::evidence::*;
 use aws_config::BehaviorVersion;
@@ -21,9 +21,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
-/// The least time a step is given even when the budget is nearly spent,
-/// so that it can still fail with a reason instead of not running.
-const MIN_STEP: Duration = Duration::from_millis(200);
+/// The least time a step is given when the budget is spent: enough to fail
+/// with a reason ("timed out") instead of not running, short enough that
+/// the whole run still ends within `--timeout`.
+const MIN_STEP: Duration = Duration::from_millis(10);
+/// Kept back from `--timeout` for starting, rendering and exiting, so the
+/// command as a whole ends within it.
+const RESERVE: Duration = Duration::from_millis(300);
 
 /// What `why` was asked to look at.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +40,8 @@ pub struct WhyOptions {
     pub verb: Option<String>,
     pub resource: Option<String>,
     pub namespace: Option<String>,
+    /// `--service-account NAMESPACE/NAME`.
+    pub service_account: Option<String>,
     pub timeout: Duration,
 }
 
@@ -53,7 +59,7 @@ impl Budget {
 
 /// Gathers everything for one context.
 pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
-    let budget = Budget(Instant::now() + opts.timeout);
+    let budget = Budget(Instant::now() + opts.timeout.saturating_sub(RESERVE).max(RESERVE));
     let mut ev = Evidence {
         now: Some(OffsetDateTime::now_utc()),
         request: WhyRequest {
@@ -62,6 +68,8 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
             verb: opts.verb.clone(),
             resource: opts.resource.clone(),
             namespace: opts.namespace.clone(),
+            service_account: opts.service_account.clone(),
+            admin_context: opts.admin_context.clone(),
         },
         ..Default::default()
     };
@@ -91,11 +99,228 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     );
     ev.sts = sts;
     ev.server = server;
-    ev.eks = ask_eks(&ev, cluster.as_deref(), env, budget).await;
-    if ev.aws_auth.source.is_none() {
-        ev.aws_auth = read_aws_auth(&ev, merged.as_ref(), opts, &token, budget).await;
+    let region = region_of(&ev, env);
+    let sdk = match &region {
+        Some(r) if cluster.is_some() || opts.service_account.is_some() => {
+            Some(sdk_config(&ev, r, env, budget).await)
+        }
+        _ => None,
+    };
+    let own = authenticated(&ev).then(|| own_client(&ev, &token, budget));
+    let admin = match &opts.admin_context {
+        Some(a) => Some((
+            admin_client(merged.as_ref(), a, budget).await,
+            format!("admin context {a}"),
+        )),
+        None => None,
+    };
+    let reader: Option<Reader> = admin.or_else(|| {
+        own.clone()
+            .map(|c| (c, "the diagnosed identity".to_string()))
+    });
+    let aws_auth_needed = ev.aws_auth.source.is_none();
+    let (eks, authz, irsa, aws_auth) = tokio::join!(
+        ask_eks(&ev, cluster.as_deref(), sdk.as_ref(), budget),
+        ask_authz(&ev, own.as_ref(), reader.as_ref(), budget),
+        read_irsa(opts, reader.as_ref(), budget),
+        async {
+            match aws_auth_needed {
+                true => Some(read_aws_auth(reader.as_ref(), budget).await),
+                false => None,
+            }
+        }
+    );
+    ev.eks = eks;
+    ev.authz = authz;
+    if let Some(a) = aws_auth {
+        ev.aws_auth = a;
+    }
+    if let Some(mut irsa) = irsa {
+        ask_iam(&mut irsa, &ev, sdk.as_ref(), budget).await;
+        ev.irsa = Some(irsa);
     }
     ev
+}
+
+/// A client for reading cluster objects, or why there is none, and who it
+/// reads as ("admin context NAME", "the diagnosed identity").
+type Reader = (Result<kube::Client, String>, String);
+
+/// True when the API server let the token in.
+fn authenticated(ev: &Evidence) -> bool {
+    matches!(
+        ev.server.as_ref().and_then(|s| s.review.as_ref()),
+        Some(Review::Authenticated { .. } | Review::Forbidden(_))
+    )
+}
+
+/// A client that sends the diagnosed token.
+fn own_client(ev: &Evidence, token: &Secret, budget: Budget) -> Result<kube::Client, String> {
+    let k = &ev.kubeconfig;
+    let server = k.server.clone().unwrap_or_default();
+    probe::client(
+        &server,
+        k.ca_pem.as_deref(),
+        k.insecure,
+        Some(token),
+        budget.left(),
+    )
+    .map_err(|e| format!("{e:#}"))
+}
+
+/// A client for `--admin-context` (kube-rs runs its exec itself).
+async fn admin_client(
+    merged: Option<&kube::config::Kubeconfig>,
+    admin: &str,
+    budget: Budget,
+) -> Result<kube::Client, String> {
+    let options = kube::config::KubeConfigOptions {
+        context: Some(admin.to_string()),
+        ..Default::default()
+    };
+    let cfg = merged
+        .cloned()
+        .ok_or_else(|| "no kubeconfig to read the admin context from".to_string())?;
+    match kube::Config::from_custom_kubeconfig(cfg, &options).await {
+        Ok(mut c) => {
+            c.connect_timeout = Some(budget.left());
+            c.read_timeout = Some(budget.left());
+            kube::Client::try_from(c).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// VERB RESOURCE: the access review as the diagnosed identity, and the
+/// RBAC bindings as the reader, at once.
+async fn ask_authz(
+    ev: &Evidence,
+    own: Option<&Result<kube::Client, String>>,
+    reader: Option<&Reader>,
+    budget: Budget,
+) -> Option<AuthzFacts> {
+    let verb = ev.request.verb.as_deref()?;
+    let resource = ev.request.resource.as_deref()?;
+    let own = own?;
+    let attributes = crate::why::resources::attributes(
+        verb,
+        resource,
+        ev.request.namespace.as_deref(),
+        ev.kubeconfig.namespace.as_deref(),
+    );
+    let review = async {
+        match own {
+            Ok(c) => objects::access_review(c, &attributes, budget.left()).await,
+            Err(e) => AccessAnswer::Failed(e.clone()),
+        }
+    };
+    let bindings = async {
+        match reader {
+            Some((Ok(c), _)) => objects::bindings(c, budget.left()).await,
+            Some((Err(e), _)) => KubeRead::Failed(e.clone()),
+            None => KubeRead::Failed("no identity that the cluster lets in".into()),
+        }
+    };
+    let (review, bindings) = tokio::join!(review, bindings);
+    Some(AuthzFacts {
+        attributes: attributes.clone(),
+        review,
+        bindings_source: reader.map(|r| r.1.clone()).unwrap_or_default(),
+        bindings,
+    })
+}
+
+/// `--service-account NS/NAME`: the ServiceAccount and its pods, at once.
+async fn read_irsa(
+    opts: &WhyOptions,
+    reader: Option<&Reader>,
+    budget: Budget,
+) -> Option<IrsaFacts> {
+    let given = opts.service_account.as_deref()?;
+    let (namespace, name) = given.split_once('/').unwrap_or(("default", given));
+    let mut facts = IrsaFacts {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        source: reader.map(|r| r.1.clone()).unwrap_or_default(),
+        service_account: KubeRead::NotFound,
+        pods: KubeRead::Ok(vec![]),
+        role: None,
+        oidc_provider: None,
+    };
+    let client = match reader {
+        Some((Ok(c), _)) => c,
+        Some((Err(e), _)) => {
+            facts.service_account = KubeRead::Failed(e.clone());
+            facts.pods = KubeRead::Failed(e.clone());
+            return Some(facts);
+        }
+        None => {
+            let why = "the diagnosed identity is not let in, and --admin-context was not given";
+            facts.service_account = KubeRead::Failed(why.into());
+            facts.pods = KubeRead::Failed(why.into());
+            return Some(facts);
+        }
+    };
+    let (sa, pods) = tokio::join!(
+        objects::service_account(client, namespace, name, budget.left()),
+        objects::pods_of(client, namespace, name, budget.left())
+    );
+    facts.service_account = sa;
+    facts.pods = pods;
+    Some(facts)
+}
+
+/// IAM, with the diagnosed identity's credentials: the annotated role and
+/// the OIDC provider of the cluster's issuer, at once.
+async fn ask_iam(
+    irsa: &mut IrsaFacts,
+    ev: &Evidence,
+    sdk: Option<&Result<aws_types::SdkConfig, String>>,
+    budget: Budget,
+) {
+    let role_arn = match &irsa.service_account {
+        KubeRead::Ok(a) => a.get(crate::why::checks::irsa::ROLE_ANNOTATION).cloned(),
+        _ => None,
+    };
+    let role_name = role_arn
+        .as_deref()
+        .filter(|a| crate::why::arn::Arn::parse(a).is_some())
+        .and_then(iam::role_name)
+        .map(str::to_string);
+    let issuer = match ev.eks.as_ref().map(|x| &x.describe) {
+        Some(EksCall::Ok(c)) => c.oidc_issuer.clone(),
+        _ => None,
+    };
+    let client = match sdk {
+        Some(Ok(s)) => aws_sdk_iam::Client::new(s),
+        Some(Err(e)) => {
+            let why = EksCall::Failed(format!("no AWS credentials for IAM: {e}"));
+            irsa.role = role_name.map(|_| why.clone());
+            irsa.oidc_provider =
+                issuer.map(|_| EksCall::Failed(format!("no AWS credentials for IAM: {e}")));
+            return;
+        }
+        None => return,
+    };
+    let role = async {
+        let name = role_name?;
+        Some(
+            tokio::time::timeout(budget.left(), iam::get_role(&client, &name))
+                .await
+                .unwrap_or_else(|_| EksCall::Failed("GetRole timed out".into())),
+        )
+    };
+    let provider = async {
+        let issuer = issuer?;
+        Some(
+            tokio::time::timeout(budget.left(), iam::oidc_provider(&client, &issuer))
+                .await
+                .unwrap_or_else(|_| EksCall::Failed("listing OIDC providers timed out".into())),
+        )
+    };
+    let (role, provider) = tokio::join!(role, provider);
+    irsa.role = role;
+    irsa.oidc_provider = provider;
 }
 
 /// The EKS cluster this context points at: named by the ARN-shaped
@@ -266,26 +491,31 @@ async fn sdk_config(
 async fn ask_eks(
     ev: &Evidence,
     cluster: Option<&str>,
-    env: &Env,
+    sdk: Option<&Result<aws_types::SdkConfig, String>>,
     budget: Budget,
 ) -> Option<EksFacts> {
     let cluster = cluster?.to_string();
-    let region = region_of(ev, env)?;
+    let sdk = sdk?;
     let mut facts = EksFacts {
         cluster_name: cluster.clone(),
-        region: region.clone(),
+        region: sdk
+            .as_ref()
+            .ok()
+            .and_then(|s| s.region())
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
         describe: EksCall::Failed(String::new()),
         access_entry: None,
         server_date: None,
     };
-    let sdk = match sdk_config(ev, &region, env, budget).await {
+    let sdk = match sdk {
         Ok(s) => s,
         Err(e) => {
             facts.describe = EksCall::Failed(format!("no AWS credentials for the EKS API: {e}"));
             return Some(facts);
         }
     };
-    let client = aws_sdk_eks::Client::new(&sdk);
+    let client = aws_sdk_eks::Client::new(sdk);
     facts.describe = tokio::time::timeout(budget.left(), eks::describe(&client, &cluster))
         .await
         .unwrap_or_else(|_| EksCall::Failed("DescribeCluster timed out".into()));
@@ -349,55 +579,13 @@ pub fn configmap_data(text: &str) -> Result<std::collections::BTreeMap<String, S
         .map_err(|e| format!("not a ConfigMap: {e}"))
 }
 
-async fn read_aws_auth(
-    ev: &Evidence,
-    merged: Option<&kube::config::Kubeconfig>,
-    opts: &WhyOptions,
-    token: &Secret,
-    budget: Budget,
-) -> AwsAuthFacts {
-    let (client, source) = if let Some(admin) = &opts.admin_context {
-        let options = kube::config::KubeConfigOptions {
-            context: Some(admin.clone()),
+async fn read_aws_auth(reader: Option<&Reader>, budget: Budget) -> AwsAuthFacts {
+    let Some((client, source)) = reader.cloned() else {
+        let why = "the diagnosed identity is not let in, and neither --admin-context nor --aws-auth-file was given";
+        return AwsAuthFacts {
+            unreadable: Some(why.into()),
             ..Default::default()
         };
-        let Some(cfg) = merged.cloned() else {
-            return AwsAuthFacts::default();
-        };
-        let client = match kube::Config::from_custom_kubeconfig(cfg, &options).await {
-            Ok(mut c) => {
-                c.connect_timeout = Some(budget.left());
-                c.read_timeout = Some(budget.left());
-                kube::Client::try_from(c).map_err(|e| e.to_string())
-            }
-            Err(e) => Err(e.to_string()),
-        };
-        (client, format!("admin context {admin}"))
-    } else {
-        let authenticated = matches!(
-            ev.server.as_ref().and_then(|s| s.review.as_ref()),
-            Some(Review::Authenticated { .. })
-        );
-        if !authenticated {
-            let why = "the diagnosed identity is not let in, and neither --admin-context nor --aws-auth-file was given";
-            return AwsAuthFacts {
-                unreadable: Some(why.into()),
-                ..Default::default()
-            };
-        }
-        let k = &ev.kubeconfig;
-        let server = k.server.clone().unwrap_or_default();
-        (
-            probe::client(
-                &server,
-                k.ca_pem.as_deref(),
-                k.insecure,
-                Some(token),
-                budget.left(),
-            )
-            .map_err(|e| format!("{e:#}")),
-            "the diagnosed identity".to_string(),
-        )
     };
     let source = Some(source);
     let client = match client {
