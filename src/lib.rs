@@ -4,10 +4,16 @@
 //! `main.rs` parses arguments and calls [`run`]; nothing here exits.
 
 pub mod aws;
+pub mod aws_session;
+pub mod cache_cmd;
 pub mod cli;
+pub mod completion;
 pub mod exec_credential;
+pub mod login;
 pub mod secret;
+pub mod setup;
 pub mod token;
+pub mod whoami;
 
 use anyhow::Result;
 use cli::{Cli, Command};
@@ -27,6 +33,41 @@ pub fn run(cli: Cli) -> Result<()> {
             let env = aws::Env::real();
             let mut stdout = std::io::stdout().lock();
             token::run(&args, &env, &mut stdout)
+        }
+        Command::Setup(s) => {
+            let args = setup::SetupArgs {
+                cluster_name: s.cluster_name,
+                region: s.region,
+                profile: s.profile,
+                role_arn: s.role_arn,
+                alias: s.alias,
+                kubeconfig: s.kubeconfig,
+                dry_run: s.dry_run,
+                migrate: s.migrate,
+            };
+            setup::run(&args, &aws::Env::real(), &mut std::io::stdout().lock())
+        }
+        Command::Whoami(w) => {
+            let args = whoami::WhoamiArgs {
+                profile: w.profile,
+                region: w.region,
+                json: w.output == cli::OutputFormat::Json,
+                cluster_name: w.cluster_name,
+                groups: w.groups,
+                access_policy: w.access_policy,
+            };
+            whoami::run(&args, &aws::Env::real(), &mut std::io::stdout().lock())
+        }
+        Command::Login(l) => login::run(l.profile.as_deref(), l.no_browser, &aws::Env::real()),
+        Command::Cache(cli::CacheCmd::List) => {
+            cache_cmd::list(&aws::Env::real(), &mut std::io::stdout().lock())
+        }
+        Command::Cache(cli::CacheCmd::Clear) => {
+            cache_cmd::clear(&aws::Env::real(), &mut std::io::stdout().lock())
+        }
+        Command::Completion(c) => {
+            completion::run(c.shell, &mut std::io::stdout().lock());
+            Ok(())
         }
     }
 }
