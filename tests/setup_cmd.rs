@@ -52,7 +52,8 @@ fn unowned(v: &serde_json::Value) -> serde_json::Value {
     for list in ["clusters", "users", "contexts"] {
         let items = o.get_mut(list).unwrap().as_array_mut().unwrap();
         items.retain(|i| {
-            let ours = |s: &serde_json::Value| s.as_str().is_some_and(|s| s.starts_with("arn:aws:eks:"));
+            let ours =
+                |s: &serde_json::Value| s.as_str().is_some_and(|s| s.starts_with("arn:aws:eks:"));
             !(ours(&i["name"]) || ours(&i["context"]["cluster"]))
         });
     }
@@ -75,7 +76,12 @@ fn setup_then_kubectl_reaches_the_cluster_with_no_other_step() {
     assert_eq!(exec["apiVersion"], "client.authentication.k8s.io/v1");
     assert_eq!(exec["command"], "kubectl-eksauth");
     assert_eq!(exec["interactiveMode"], "IfAvailable");
-    assert!(exec["installHint"].as_str().unwrap().contains("krew install eksauth"));
+    assert!(
+        exec["installHint"]
+            .as_str()
+            .unwrap()
+            .contains("krew install eksauth")
+    );
     assert_eq!(
         exec["args"],
         serde_json::json!(["token", "--cluster-name", "demo", "--region", "us-west-2"])
@@ -91,10 +97,17 @@ fn setup_keeps_unrelated_entries_extensions_and_preferences_and_backs_up() {
     let before = yaml_file(&kc);
     setup(&sb, &["--alias", "demo"]).ok();
     let after = yaml_file(&kc);
-    assert_eq!(unowned(&after), before_without_current(&before), "only setup's entries differ");
+    assert_eq!(
+        unowned(&after),
+        before_without_current(&before),
+        "only setup's entries differ"
+    );
     assert_eq!(after["current-context"], "demo");
     let backup = std::fs::read_to_string(format!("{}.eksauth.bak", kc.display())).unwrap();
-    assert_eq!(backup, UNRELATED, "the previous version is kept byte for byte");
+    assert_eq!(
+        backup, UNRELATED,
+        "the previous version is kept byte for byte"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -103,7 +116,18 @@ fn setup_keeps_unrelated_entries_extensions_and_preferences_and_backs_up() {
     }
     assert_eq!(kube_username(&sb, &sim), "alice");
     // The old context still works as before (kubectl can read the file).
-    let other = kubectl_run(&sb, &["config", "view", "--context", "other", "--minify", "-o", "json"]);
+    let other = kubectl_run(
+        &sb,
+        &[
+            "config",
+            "view",
+            "--context",
+            "other",
+            "--minify",
+            "-o",
+            "json",
+        ],
+    );
     assert_eq!(other.code, 0, "{}", other.stderr);
     assert_eq!(other.json()["contexts"][0]["context"]["namespace"], "007");
 }
@@ -128,7 +152,10 @@ fn a_second_setup_changes_nothing() {
     r.ok();
     assert!(r.stdout.contains("already up to date"), "{}", r.stdout);
     assert_eq!(std::fs::read(&kc).unwrap(), first);
-    assert!(!std::path::Path::new(&backup).exists(), "nothing written, no backup");
+    assert!(
+        !std::path::Path::new(&backup).exists(),
+        "nothing written, no backup"
+    );
 }
 
 #[test]
@@ -140,7 +167,12 @@ fn dry_run_prints_a_diff_and_writes_nothing() {
     let r = setup(&sb, &["--dry-run"]);
     r.ok();
     assert!(r.stdout.contains("+++ "), "{}", r.stdout);
-    assert!(r.stdout.contains("+- name: arn:aws:eks:us-west-2:111122223333:cluster/demo"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("+- name: arn:aws:eks:us-west-2:111122223333:cluster/demo"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("-current-context: other"), "{}", r.stdout);
     assert_eq!(std::fs::read_to_string(&kc).unwrap(), UNRELATED);
     assert!(!std::path::Path::new(&format!("{}.eksauth.bak", kc.display())).exists());
@@ -152,14 +184,25 @@ fn setup_with_profile_and_role_records_them_and_kubectl_assumes_the_role() {
     let sb = sandbox(&sim);
     sb.write(
         ".aws/credentials",
-        &format!("[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\n", ALICE.0, ALICE.1),
+        &format!(
+            "[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            ALICE.0, ALICE.1
+        ),
     );
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admin");
     setup(&sb, &["--profile", "ops", "--role-arn", &role]).ok();
     let kc = yaml_file(&sb.home().join(".kube/config"));
     let exec = &kc["users"][0]["user"]["exec"];
-    assert_eq!(exec["env"], serde_json::json!([{"name": "AWS_PROFILE", "value": "ops"}]));
-    assert!(exec["args"].as_array().unwrap().contains(&serde_json::json!(role)));
+    assert_eq!(
+        exec["env"],
+        serde_json::json!([{"name": "AWS_PROFILE", "value": "ops"}])
+    );
+    assert!(
+        exec["args"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(role))
+    );
     assert_eq!(kube_username(&sb, &sim), "admin:EKSGetTokenAuth");
 }
 
@@ -170,7 +213,11 @@ fn a_cluster_that_is_not_active_is_refused() {
     as_alice(&mut sb);
     let r = setup(&sb, &[]);
     assert_eq!(r.code, 1, "{r:?}");
-    assert!(r.stderr.contains("CREATING") && r.stderr.contains("ACTIVE"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("CREATING") && r.stderr.contains("ACTIVE"),
+        "{}",
+        r.stderr
+    );
     assert!(!sb.home().join(".kube/config").exists());
 }
 
@@ -181,6 +228,10 @@ fn an_unknown_cluster_fails_with_the_service_message() {
     as_alice(&mut sb);
     let r = run(sb.eksauth(&["setup", "--cluster-name", "nope", "--region", "us-west-2"]));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("ResourceNotFoundException"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ResourceNotFoundException"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains(ALICE.1));
 }

@@ -84,7 +84,8 @@ pub fn from_aws(args: &[String]) -> Result<Option<TokenExec>, String> {
             "--cluster-name" => t.cluster_name = v,
             "--cluster-id" => t.cluster_id = Some(v),
             "--region" => t.region = Some(v),
-            "--role-arn" => t.role_arn = Some(v),
+            // AWS CLI v1's update-kubeconfig writes the older `--role`.
+            "--role-arn" | "--role" => t.role_arn = Some(v),
             "--profile" => t.profile_arg = Some(v),
             "--output" => {}
             s if switches.contains(&s) => {}

@@ -7,9 +7,11 @@ use crate::common::*;
 use std::path::Path;
 
 pub const ACCOUNT: &str = "111122223333";
-pub const ALICE: (&str, &str) = ("AKIAALICE00000000001", "alice-secret-key-0000000000000000000000");
-pub const SSO_ROLE_WITH_PATH: &str =
-    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_Admin_0123abcd";
+pub const ALICE: (&str, &str) = (
+    "AKIAALICE00000000001",
+    "alice-secret-key-0000000000000000000000",
+);
+pub const SSO_ROLE_WITH_PATH: &str = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_Admin_0123abcd";
 
 /// A fixture: alice (IAM user), the role eks-admin she may assume, an SSO
 /// role with its path, then `cluster_extra` appended under `cluster:` and
@@ -141,5 +143,8 @@ pub fn sso_profile(sb: &Sandbox, token: Option<&str>) {
 /// `.aws/sso/cache/<sha1>.json` relative to HOME.
 pub fn sso_cache_rel(id: &str) -> String {
     use sha1::{Digest, Sha1};
-    format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(id.as_bytes())))
+    format!(
+        ".aws/sso/cache/{}.json",
+        hex::encode(Sha1::digest(id.as_bytes()))
+    )
 }
