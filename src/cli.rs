@@ -51,6 +51,46 @@ pub enum Command {
     ///   kubectl eksauth why --context prod -o json
     ///   kubectl eksauth why --admin-context admin
     Why(WhyCmd),
+
+    /// Add an EKS cluster to the kubeconfig, or migrate existing entries.
+    ///
+    /// Like `aws eks update-kubeconfig`: DescribeCluster gives the endpoint
+    /// and CA, then a cluster, a user running `kubectl-eksauth token` and a
+    /// context (named by the cluster ARN unless --alias) are added or
+    /// updated and the context made current. Everything else in the file is
+    /// kept; the previous version is saved beside it. Examples:
+    ///
+    ///   kubectl eksauth setup --cluster-name demo --region us-west-2
+    ///   kubectl eksauth setup --migrate --dry-run
+    Setup(SetupCmd),
+
+    /// Show the AWS identity and the mappings that let it into a cluster.
+    ///
+    /// Prints the caller (STS GetCallerIdentity), the principal ARN a
+    /// cluster must map (an assumed role reduced to its role, without the
+    /// IAM path, which is shown apart), and ready-to-paste aws-auth, eksctl
+    /// and access-entry commands. Example:
+    ///
+    ///   kubectl eksauth whoami --cluster-name demo --group system:masters
+    Whoami(WhoamiCmd),
+
+    /// Log in to IAM Identity Center (SSO) for a profile.
+    ///
+    /// The device authorization login of `aws sso login`: open the printed
+    /// address, enter the code, approve. The session is cached where the
+    /// AWS CLI keeps it, so both tools share it. Example:
+    ///
+    ///   kubectl eksauth login --profile dev
+    Login(LoginCmd),
+
+    /// List or clear the token cache (tokens themselves are never shown).
+    #[command(subcommand)]
+    Cache(CacheCmd),
+
+    /// Print a shell completion script.
+    ///
+    /// Example (bash): source <(kubectl-eksauth completion bash)
+    Completion(CompletionCmd),
 }
 
 /// Flags of `why`.
@@ -104,6 +144,112 @@ pub struct WhyCmd {
     /// on it.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub timeout: f64,
+}
+
+/// Flags of `setup`.
+#[derive(Debug, Args)]
+pub struct SetupCmd {
+    /// Name of the EKS cluster to add.
+    #[arg(
+        long,
+        value_name = "NAME",
+        required_unless_present = "migrate",
+        conflicts_with = "migrate"
+    )]
+    pub cluster_name: Option<String>,
+
+    /// Rewrite every `aws eks get-token` and `aws-iam-authenticator token`
+    /// exec entry of the kubeconfig into the equivalent kubectl-eksauth one.
+    #[arg(long)]
+    pub migrate: bool,
+
+    /// AWS region of the cluster [default: AWS_REGION, then the profile's].
+    #[arg(long, value_name = "REGION", conflicts_with = "migrate")]
+    pub region: Option<String>,
+
+    /// AWS profile; recorded as AWS_PROFILE in the user entry.
+    #[arg(long, value_name = "PROFILE", conflicts_with = "migrate")]
+    pub profile: Option<String>,
+
+    /// IAM role the token assumes first (recorded in the user entry).
+    #[arg(long, value_name = "ARN", conflicts_with = "migrate")]
+    pub role_arn: Option<String>,
+
+    /// Name of the context instead of the cluster ARN.
+    #[arg(long, value_name = "NAME", conflicts_with = "migrate")]
+    pub alias: Option<String>,
+
+    /// The kubeconfig to edit [default: first of KUBECONFIG, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// Print the change as a diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Output formats of `whoami`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Flags of `whoami`.
+#[derive(Debug, Args)]
+pub struct WhoamiCmd {
+    /// AWS profile [default: AWS_PROFILE, else default].
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// AWS region [default: AWS_REGION, then the profile's, then us-east-1].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value = "text")]
+    pub output: OutputFormat,
+
+    /// Cluster named in the printed commands [default: CLUSTER_NAME].
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Kubernetes group for the mapping (repeatable), e.g. system:masters.
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+
+    /// Access policy for the access entry.
+    #[arg(long, value_name = "NAME", default_value = "AmazonEKSViewPolicy")]
+    pub access_policy: String,
+}
+
+/// Flags of `login`.
+#[derive(Debug, Args)]
+pub struct LoginCmd {
+    /// AWS profile with IAM Identity Center settings [default: AWS_PROFILE, else default].
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Do not open a browser; only print the address and code.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// `cache` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CacheCmd {
+    /// List cached tokens: cluster, region, identity, expiry.
+    List,
+    /// Remove every cached token.
+    Clear,
+}
+
+/// Flags of `completion`.
+#[derive(Debug, Args)]
+pub struct CompletionCmd {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Flags of `token`.

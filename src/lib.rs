@@ -4,11 +4,17 @@
 //! `main.rs` parses arguments and calls [`run`]; nothing here exits.
 
 pub mod aws;
+pub mod aws_session;
+pub mod cache_cmd;
 pub mod cli;
+pub mod completion;
 pub mod exec_credential;
 pub mod kube;
+pub mod login;
 pub mod secret;
+pub mod setup;
 pub mod token;
+pub mod whoami;
 pub mod why;
 
 use anyhow::Result;
@@ -36,15 +42,67 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             };
             let env = aws::Env::real();
             let mut stdout = std::io::stdout().lock();
-            token::run(&args, &env, &mut stdout)
-                .map(|()| 0)
-                .map_err(|error| Failure { error, exit: 1 })
+            status(token::run(&args, &env, &mut stdout))
         }
         Command::Why(w) => why::run::run(w).map_err(|error| Failure {
             error,
             exit: why::run::EXIT_USAGE,
         }),
+        Command::Setup(s) => {
+            let args = setup::SetupArgs {
+                cluster_name: s.cluster_name,
+                region: s.region,
+                profile: s.profile,
+                role_arn: s.role_arn,
+                alias: s.alias,
+                kubeconfig: s.kubeconfig,
+                dry_run: s.dry_run,
+                migrate: s.migrate,
+            };
+            status(setup::run(
+                &args,
+                &aws::Env::real(),
+                &mut std::io::stdout().lock(),
+            ))
+        }
+        Command::Whoami(w) => {
+            let args = whoami::WhoamiArgs {
+                profile: w.profile,
+                region: w.region,
+                json: w.output == cli::OutputFormat::Json,
+                cluster_name: w.cluster_name,
+                groups: w.groups,
+                access_policy: w.access_policy,
+            };
+            status(whoami::run(
+                &args,
+                &aws::Env::real(),
+                &mut std::io::stdout().lock(),
+            ))
+        }
+        Command::Login(l) => status(login::run(
+            l.profile.as_deref(),
+            l.no_browser,
+            &aws::Env::real(),
+        )),
+        Command::Cache(cli::CacheCmd::List) => status(cache_cmd::list(
+            &aws::Env::real(),
+            &mut std::io::stdout().lock(),
+        )),
+        Command::Cache(cli::CacheCmd::Clear) => status(cache_cmd::clear(
+            &aws::Env::real(),
+            &mut std::io::stdout().lock(),
+        )),
+        Command::Completion(c) => {
+            completion::run(c.shell, &mut std::io::stdout().lock());
+            Ok(0)
+        }
     }
+}
+
+/// Exit status 1 with the error for the commands other than `why`.
+fn status(r: Result<()>) -> Result<u8, Failure> {
+    r.map(|()| 0).map_err(|error| Failure { error, exit: 1 })
 }
 
 /// A single-threaded runtime: the commands wait on a few requests at a time,

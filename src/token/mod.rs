@@ -5,6 +5,8 @@
 //! resolve credentials, presign, cache, and print one ExecCredential. The
 //! pieces themselves (protocol, presigning, cache, AWS resolution) live in
 //! their own modules; this one owns only the order and the expiry rule.
+//! In an interactive exec call with a missing or expired SSO session it runs
+//! `login` first (see [`crate::login`]).
 
 pub mod cache;
 pub mod presign;
@@ -173,8 +175,39 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
         }
     }
     let rt = crate::runtime()?;
-    let (token, exp) = rt.block_on(obtain(args, env, &choice, cache.as_ref()))?;
+    let (token, exp) = match rt.block_on(obtain(args, env, &choice, cache.as_ref())) {
+        Err(e) if needs_sso_login(&e) && can_prompt(info.interactive) => {
+            // kubectl handed us the user's terminal: log in, then go on.
+            let mut tell = std::io::stderr().lock();
+            rt.block_on(crate::login::login(
+                args.profile.as_deref(),
+                env,
+                false,
+                &mut tell,
+            ))?;
+            rt.block_on(obtain(args, env, &choice, cache.as_ref()))?
+        }
+        r => r?,
+    };
     emit(out, info.api_version, &token, exp)
+}
+
+/// True when the failure is a missing or expired SSO session.
+fn needs_sso_login(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<credentials::CredentialsFailure>(),
+        Some(
+            credentials::CredentialsFailure::SsoSessionMissing { .. }
+                | credentials::CredentialsFailure::SsoSessionExpired { .. }
+        )
+    )
+}
+
+/// A login may prompt only when kubectl says the call is interactive and
+/// stdin really is a terminal; otherwise the error (with its fix) stands.
+fn can_prompt(interactive: bool) -> bool {
+    use std::io::IsTerminal;
+    interactive && std::io::stdin().is_terminal()
 }
 
 /// The token from the cache (under its lock) or fetched and cached.

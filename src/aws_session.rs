@@ -1,0 +1,112 @@
+//! An AWS session for the commands that call AWS APIs (`setup`, `whoami`):
+//! profile and region picked as the AWS CLI does, credentials resolved by
+//! the same bounded chain as `token` (so failures read the same), and an SDK
+//! configuration whose every call is bounded by timeouts. Endpoint overrides
+//! (`AWS_ENDPOINT_URL_EKS`, `_IAM`, `_STS`) are the SDK's.
+
+use crate::aws::Env;
+use crate::aws::credentials::{self, CredentialRequest};
+use crate::aws::profile::{self, ProfileChoice, Profiles};
+use anyhow::Result;
+use aws_config::BehaviorVersion;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use std::future::Future;
+use std::time::{Duration, SystemTime};
+
+/// Bound on one AWS API call made by a command, retries included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A ready-to-use session.
+pub struct Session {
+    pub sdk: SdkConfig,
+    pub profile: ProfileChoice,
+    pub region: String,
+}
+
+/// Why no region could be chosen.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no AWS region: pass --region (for example `--region us-west-2`), set AWS_REGION, \
+     or add `region = us-west-2` to profile {0:?} in ~/.aws/config"
+)]
+pub struct NoRegion(pub String);
+
+/// Opens a session; `fallback_region` is used when nothing names one.
+pub async fn open(
+    profile_flag: Option<&str>,
+    region_flag: Option<&str>,
+    env: &Env,
+    fallback_region: Option<&str>,
+) -> Result<Session> {
+    let choice = profile::choose_profile(profile_flag, env);
+    let profiles = Profiles::load(&choice.name).await?;
+    credentials::check_profile_exists(&choice, &profiles, env)?;
+    let region = profile::choose_region(region_flag, env, profiles.get(&choice.name))
+        .map(|r| r.region)
+        .or_else(|| fallback_region.map(str::to_string))
+        .ok_or_else(|| NoRegion(choice.name.clone()))?;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.clone()))
+        .timeout_config(credentials::timeouts())
+        .no_credentials();
+    if choice.explicit {
+        loader = loader.profile_name(&choice.name);
+    }
+    let base = loader.load().await;
+    let creds = credentials::resolve(&CredentialRequest {
+        profile: &choice,
+        profiles: &profiles,
+        region: &region,
+        role_arn: None,
+        sdk: &base,
+        env,
+        now: SystemTime::now(),
+    })
+    .await?;
+    let sdk = base
+        .into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .build();
+    Ok(Session {
+        sdk,
+        profile: choice,
+        region,
+    })
+}
+
+/// Runs one AWS call bounded by [`CALL_TIMEOUT`]; `what` names it in errors.
+pub async fn bounded<T, E, F>(what: &str, f: F) -> Result<T>
+where
+    F: Future<Output = Result<T, E>>,
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+{
+    match tokio::time::timeout(CALL_TIMEOUT, f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(match (e.code(), e.message()) {
+            (Some(code), Some(msg)) => anyhow::anyhow!("could not {what}: {code}: {msg}"),
+            (Some(code), None) => anyhow::anyhow!("could not {what}: {code}"),
+            _ => anyhow::anyhow!("could not {what}: {}", causes(&e)),
+        }),
+        Err(_) => Err(anyhow::anyhow!(
+            "could not {what}: no answer within {}s; check the network and the endpoint",
+            CALL_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// An error's causes, outermost first, each said once.
+pub fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![];
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let msg = err.to_string();
+        if !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg)) {
+            parts.push(msg);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
