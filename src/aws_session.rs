@@ -8,11 +8,9 @@ use crate::aws::Env;
 use crate::aws::credentials::{self, CredentialRequest};
 use crate::aws::profile::{self, ProfileChoice, Profiles};
 use anyhow::Result;
-use aws_config::BehaviorVersion;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
-use aws_types::region::Region;
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
@@ -48,14 +46,7 @@ pub async fn open(
         .map(|r| r.region)
         .or_else(|| fallback_region.map(str::to_string))
         .ok_or_else(|| NoRegion(choice.name.clone()))?;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region.clone()))
-        .timeout_config(credentials::timeouts())
-        .no_credentials();
-    if choice.explicit {
-        loader = loader.profile_name(&choice.name);
-    }
-    let base = loader.load().await;
+    let base = crate::aws::sdk_base(&region, &choice).await;
     let creds = credentials::resolve(&CredentialRequest {
         profile: &choice,
         profiles: &profiles,
@@ -99,14 +90,5 @@ where
 
 /// An error's causes, outermost first, each said once.
 pub fn causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = vec![];
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        let msg = err.to_string();
-        if !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg)) {
-            parts.push(msg);
-        }
-        cur = err.source();
-    }
-    parts.join(": ")
+    crate::aws::error_causes(e)
 }

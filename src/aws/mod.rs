@@ -10,6 +10,20 @@ pub mod sts_check;
 
 use std::collections::HashMap;
 
+/// The SDK configuration every AWS call starts from: the region and
+/// profile chosen the AWS CLI's way, the token path's timeouts, and no
+/// credentials yet (the caller resolves them with [`credentials::resolve`]).
+pub async fn sdk_base(region: &str, choice: &profile::ProfileChoice) -> aws_types::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new(region.to_string()))
+        .timeout_config(credentials::timeouts())
+        .no_credentials();
+    if choice.explicit {
+        loader = loader.profile_name(&choice.name);
+    }
+    loader.load().await
+}
+
 /// An error and its causes on one line, each said once.
 pub fn error_causes(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = vec![];

@@ -74,7 +74,14 @@ pub async fn ask(
     };
     let resp = match tokio::time::timeout(timeout, client.request(req)).await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => return (StsAnswer::Unreachable { reason: causes(&e) }, None),
+        Ok(Err(e)) => {
+            return (
+                StsAnswer::Unreachable {
+                    reason: crate::aws::error_causes(&e),
+                },
+                None,
+            );
+        }
         Err(_) => {
             return (
                 StsAnswer::Unreachable {
@@ -102,17 +109,6 @@ pub async fn ask(
         }
     };
     (parse_answer(status, &body), date)
-}
-
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// Reads STS's JSON (or XML) answer.

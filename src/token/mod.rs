@@ -17,8 +17,6 @@ use crate::aws::{Env, endpoint};
 use crate::exec_credential;
 use crate::secret::Secret;
 use anyhow::{Context, Result};
-use aws_config::BehaviorVersion;
-use aws_types::region::Region;
 use cache::{CacheKey, Entry, TokenCache};
 use std::io::Write;
 use std::time::{Duration, SystemTime};
@@ -253,14 +251,7 @@ async fn fetch(
     profiles: &Profiles,
     region: &str,
 ) -> Result<(Secret, OffsetDateTime)> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .timeout_config(credentials::timeouts())
-        .no_credentials();
-    if choice.explicit {
-        loader = loader.profile_name(&choice.name);
-    }
-    let sdk = loader.load().await;
+    let sdk = crate::aws::sdk_base(region, choice).await;
     let override_url = endpoint::sts_override(&sdk);
     let sts = endpoint::sts_endpoint(
         region,
