@@ -938,3 +938,52 @@ fn all_contexts_reports_each_context() {
     assert_eq!(reports.len(), 2, "both EKS contexts: {v}");
     assert!(reports.iter().all(|r| r["verdict"] == "ok"), "{v}");
 }
+
+#[test]
+fn sts_throttled_is_a_warning() {
+    let sim = world(|t| format!("{t}\nfaults:\n  sts_throttle_requests: -1\n"));
+    let sb = sandbox(&sim, Some(ADMIN_KEY));
+    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
+    let (_, r, _) = why(&sb, &[]);
+    finding(&r, "sts-throttled", "warning");
+}
+
+#[test]
+fn healthy_sso_role_with_an_access_entry_is_ok() {
+    // The SSO ReadOnly permission set has an access entry (its path is fine
+    // there); as an SSO user, with a valid session, nothing is wrong.
+    let sim = world(|t| t);
+    let sb = sandbox(&sim, None);
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
+        .replace_nanosecond(0)
+        .unwrap();
+    sb.write(
+        ".aws/config",
+        &format!(
+            "[profile ro]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = ReadOnly\nregion = us-west-2\n\
+             [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n"
+        ),
+    );
+    use sha1::{Digest, Sha1};
+    sb.write(
+        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
+        &format!(
+            r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"sso-token-alice","expiresAt":"{}"}}"#,
+            later.format(&time::format_description::well_known::Rfc3339).unwrap()
+        ),
+    );
+    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[("AWS_PROFILE", "ro")], V1);
+    let (code, r, _) = why(&sb, &[]);
+    assert_eq!(
+        errors(&r),
+        Vec::<String>::new(),
+        "{}",
+        serde_json::to_string_pretty(&r).unwrap()
+    );
+    assert_verdict(code, &r, "ok", 0);
+    assert_eq!(
+        r["identity"]["principal_arn"],
+        format!("arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_ReadOnly_fedcba9876543210")
+    );
+    finding(&r, "authenticated", "info");
+}

@@ -4,6 +4,7 @@
 pub mod credentials;
 pub mod eks;
 pub mod endpoint;
+pub mod iam;
 pub mod profile;
 pub mod sso;
 pub mod sts_check;

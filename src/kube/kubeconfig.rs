@@ -116,6 +116,7 @@ pub fn resolve(
         return facts;
     };
     facts.context_found = true;
+    facts.namespace = ctx.namespace.clone().filter(|n| !n.is_empty());
     read_arn(&mut facts, &name);
     read_arn(&mut facts, &ctx.cluster);
     match cfg

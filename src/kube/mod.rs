@@ -3,4 +3,5 @@
 
 pub mod exec;
 pub mod kubeconfig;
+pub mod objects;
 pub mod probe;

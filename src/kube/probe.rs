@@ -49,14 +49,15 @@ pub async fn reach(
     let Some((host, port)) = host_port(server) else {
         return Reach::Unreachable(format!("{server:?} is not a URL"));
     };
-    let addrs =
-        match tokio::time::timeout(timeout, tokio::net::lookup_host((host.as_str(), port))).await {
-            Ok(Ok(a)) => a.collect::<Vec<_>>(),
-            Ok(Err(e)) => return Reach::DnsFailed(format!("{host}: {e}")),
-            Err(_) => {
-                return Reach::DnsFailed(format!("{host}: no answer within {}s", timeout.as_secs()));
-            }
-        };
+    let addrs = match tokio::time::timeout(timeout, tokio::net::lookup_host((host.as_str(), port)))
+        .await
+    {
+        Ok(Ok(a)) => a.collect::<Vec<_>>(),
+        Ok(Err(e)) => return Reach::DnsFailed(format!("{host}: {e}")),
+        Err(_) => {
+            return Reach::DnsFailed(format!("{host}: no answer within {}s", timeout.as_secs()));
+        }
+    };
     let mut last = String::from("no address");
     let mut stream = None;
     for a in &addrs {

@@ -32,6 +32,11 @@ pub struct Evidence {
     pub aws_auth: AwsAuthFacts,
     /// The API server: reachability and what it says to the token.
     pub server: Option<ServerFacts>,
+    /// Authorization of VERB RESOURCE (only when asked): the access review
+    /// and the RBAC bindings.
+    pub authz: Option<AuthzFacts>,
+    /// IAM roles for service accounts (only with `--service-account`).
+    pub irsa: Option<IrsaFacts>,
 }
 
 /// The question asked.
@@ -45,6 +50,10 @@ pub struct WhyRequest {
     pub verb: Option<String>,
     pub resource: Option<String>,
     pub namespace: Option<String>,
+    /// `--service-account NAMESPACE/NAME`, as given.
+    pub service_account: Option<String>,
+    /// `--admin-context`, when given.
+    pub admin_context: Option<String>,
 }
 
 /// One kubeconfig file of the load list.
@@ -88,6 +97,8 @@ pub struct KubeconfigFacts {
     pub arn_cluster_name: Option<String>,
     /// The region read from that ARN.
     pub arn_region: Option<String>,
+    /// The context's `namespace` (kubectl's default for namespaced requests).
+    pub namespace: Option<String>,
 }
 
 /// Which tool an exec entry runs.
@@ -310,4 +321,130 @@ pub struct ServerFacts {
     pub review: Option<Review>,
     /// The `Date` header of the API server's answer.
     pub server_date: Option<OffsetDateTime>,
+}
+
+/// VERB RESOURCE as the API server's authorizer sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessAttributes {
+    pub verb: String,
+    /// API group ("" for the core group).
+    pub group: String,
+    /// Plural resource name (`secrets`, `deployments`).
+    pub resource: String,
+    pub subresource: Option<String>,
+    /// The namespace asked about; None for cluster-scoped resources.
+    pub namespace: Option<String>,
+}
+
+/// The API server's answer to a SelfSubjectAccessReview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessAnswer {
+    /// Allowed, with the authorizer's reason.
+    Allowed { reason: String },
+    /// Denied, with the reason and evaluation error (often empty).
+    Denied {
+        reason: String,
+        evaluation_error: String,
+    },
+    /// The review could not be made.
+    Failed(String),
+}
+
+/// Reading Kubernetes objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeRead<T> {
+    Ok(T),
+    /// 404.
+    NotFound,
+    /// 403 (the message).
+    Forbidden(String),
+    /// Anything else.
+    Failed(String),
+}
+
+/// A subject of a binding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RbacSubject {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RbacBinding {
+    /// `RoleBinding` or `ClusterRoleBinding`.
+    pub kind: String,
+    pub name: String,
+    /// The RoleBinding's namespace (None for a ClusterRoleBinding).
+    pub namespace: Option<String>,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    pub role_name: String,
+    pub subjects: Vec<RbacSubject>,
+}
+
+/// The authorization step (VERB RESOURCE asked).
+#[derive(Debug, Clone)]
+pub struct AuthzFacts {
+    pub attributes: AccessAttributes,
+    /// The SelfSubjectAccessReview, as the diagnosed identity.
+    pub review: AccessAnswer,
+    /// Who read the bindings: "the diagnosed identity", "admin context NAME".
+    pub bindings_source: String,
+    /// Every RoleBinding and ClusterRoleBinding of the cluster.
+    pub bindings: KubeRead<Vec<RbacBinding>>,
+}
+
+/// A container's environment (plain `value`s only; `valueFrom` shows as "").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerEnv {
+    pub name: String,
+    pub env: BTreeMap<String, String>,
+}
+
+/// A pod that runs with the service account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodInfo {
+    pub name: String,
+    /// `kind/name` of its first owner (`ReplicaSet/app-7c9f`), if any.
+    pub owner: Option<String>,
+    pub containers: Vec<ContainerEnv>,
+}
+
+/// An IAM role, from GetRole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleInfo {
+    pub arn: String,
+    /// The trust policy document, URL-decoded (JSON).
+    pub trust_policy: Option<String>,
+}
+
+/// An IAM OIDC identity provider.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OidcProviderInfo {
+    pub arn: String,
+    /// Without `https://`, as IAM reports it.
+    pub url: String,
+    pub client_ids: Vec<String>,
+}
+
+/// The IRSA step (`--service-account NAMESPACE/NAME`). IAM answers use
+/// [`EksCall`] (Ok, Denied, NotFound, Failed) as the EKS ones do.
+#[derive(Debug, Clone)]
+pub struct IrsaFacts {
+    pub namespace: String,
+    pub name: String,
+    /// Who read the objects: "the diagnosed identity", "admin context NAME".
+    pub source: String,
+    /// The ServiceAccount's annotations.
+    pub service_account: KubeRead<BTreeMap<String, String>>,
+    /// The pods of its namespace that run with it.
+    pub pods: KubeRead<Vec<PodInfo>>,
+    /// GetRole of the annotated role; None when not asked (no usable annotation).
+    pub role: Option<EksCall<RoleInfo>>,
+    /// The IAM OIDC provider of the cluster's issuer: Ok(None) when listed
+    /// and absent; None when not asked (issuer unknown).
+    pub oidc_provider: Option<EksCall<Option<OidcProviderInfo>>>,
 }

@@ -243,7 +243,11 @@ mod tests {
     fn the_readme_lists_every_code() {
         let readme = include_str!("../../README.md");
         for c in Code::ALL {
-            assert!(readme.contains(&format!("| `{}` |", c.name())), "README lacks {}", c.name());
+            assert!(
+                readme.contains(&format!("| `{}` |", c.name())),
+                "README lacks {}",
+                c.name()
+            );
         }
     }
 

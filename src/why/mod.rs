@@ -11,4 +11,6 @@ pub mod finding;
 pub mod gather;
 pub mod inspect;
 pub mod report;
+pub mod resources;
 pub mod run;
+pub mod trust;

@@ -9,7 +9,9 @@
 //! secret: the report is built from findings and non-secret evidence.
 
 use super::checks::{self, caller};
-use super::evidence::{EksCall, Evidence, ExecOutcome, Reach, Review, StsAnswer};
+use super::evidence::{
+    AccessAnswer, EksCall, Evidence, ExecOutcome, IrsaFacts, KubeRead, Reach, Review, StsAnswer,
+};
 use super::finding::{Area, Code, Finding, Severity};
 use serde::Serialize;
 
@@ -26,7 +28,10 @@ const WIDTH: usize = 99;
 /// token's shape, the clock, the token's age; the cluster as EKS describes
 /// it (a stale endpoint or CA explains a network failure, not the other way
 /// round); the network; STS; the cluster name signed; the mapping, its
-/// specific causes before "not mapped" before the bare 401; authorization.
+/// specific causes before "not mapped" before the bare 401; authorization;
+/// then IAM roles for service accounts, in the order a pod's credentials
+/// depend on them (the ServiceAccount, its annotation, the role, the OIDC
+/// provider, the trust policy, the pod itself).
 pub const VERDICT_PRIORITY: &[Code] = &[
     Code::KubeconfigMissing,
     Code::KubeconfigInvalid,
@@ -70,6 +75,17 @@ pub const VERDICT_PRIORITY: &[Code] = &[
     Code::AccessPolicyScope,
     Code::RbacNoBindings,
     Code::RbacDenied,
+    Code::IrsaServiceAccountMissing,
+    Code::IrsaAnnotationMissing,
+    Code::IrsaAnnotationMalformed,
+    Code::IrsaRoleMissing,
+    Code::IrsaOidcProviderMissing,
+    Code::IrsaOidcAudienceMissing,
+    Code::IrsaTrustPrincipalMismatch,
+    Code::IrsaTrustActionMismatch,
+    Code::IrsaTrustSubjectMismatch,
+    Code::IrsaTrustAudienceMismatch,
+    Code::IrsaPodEnvMissing,
 ];
 
 /// The cluster a report is about.
@@ -160,6 +176,13 @@ impl Report {
     pub fn answer(&self) -> String {
         if let Some(f) = self.verdict_finding() {
             return f.title.clone();
+        }
+        if let Some((_, s)) = self
+            .passed
+            .iter()
+            .find(|(a, s)| *a == Area::Authorization && s.starts_with("you may"))
+        {
+            return format!("OK: {s}");
         }
         let cluster = self.cluster.name.as_deref().unwrap_or("the cluster");
         match (&self.username, &self.identity) {
@@ -353,6 +376,12 @@ fn passed(e: &Evidence) -> Vec<(Area, String)> {
             ),
         ));
     }
+    if let Some(line) = authz_line(e) {
+        out.push((Area::Authorization, line));
+    }
+    if let Some(x) = &e.irsa {
+        out.push((Area::Irsa, irsa_line(x)));
+    }
     if let Some(s) = e.server.as_ref().filter(|s| s.reach == Reach::Ok) {
         out.push((
             Area::Network,
@@ -360,6 +389,64 @@ fn passed(e: &Evidence) -> Vec<(Area, String)> {
         ));
     }
     out
+}
+
+/// The access review's answer, when it allowed or could not answer.
+fn authz_line(e: &Evidence) -> Option<String> {
+    let a = e.authz.as_ref()?;
+    let ns = match &a.attributes.namespace {
+        Some(ns) => format!(" in namespace {ns}"),
+        None => String::new(),
+    };
+    let what = format!(
+        "{} {}{ns}",
+        a.attributes.verb,
+        super::resources::display(&a.attributes)
+    );
+    match &a.review {
+        AccessAnswer::Allowed { reason } if reason.is_empty() => Some(format!("you may {what}")),
+        AccessAnswer::Allowed { reason } => Some(format!("you may {what} ({reason})")),
+        AccessAnswer::Failed(m) => Some(format!("could not ask whether you may {what}: {m}")),
+        AccessAnswer::Denied { .. } => None,
+    }
+}
+
+/// `what (why)` when an IAM call was denied or failed.
+fn not_answered<T>(what: &str, c: Option<&EksCall<T>>) -> Option<String> {
+    match c {
+        Some(EksCall::Denied(m) | EksCall::Failed(m)) => Some(format!("{what} ({m})")),
+        _ => None,
+    }
+}
+
+/// What was seen of a service account, and what could not be checked.
+fn irsa_line(x: &IrsaFacts) -> String {
+    let mut seen = vec![format!("ServiceAccount {}/{}", x.namespace, x.name)];
+    let mut unchecked = Vec::new();
+    match &x.service_account {
+        KubeRead::Ok(a) => {
+            if let Some(r) = a.get(super::checks::irsa::ROLE_ANNOTATION) {
+                seen.push(format!("annotated with {r}"));
+            }
+        }
+        KubeRead::NotFound => {}
+        KubeRead::Forbidden(m) | KubeRead::Failed(m) => {
+            unchecked.push(format!("the ServiceAccount (read as {}: {m})", x.source))
+        }
+    }
+    unchecked.extend(not_answered("the role's trust policy", x.role.as_ref()));
+    unchecked.extend(not_answered("the OIDC provider", x.oidc_provider.as_ref()));
+    if x.oidc_provider.is_none() {
+        unchecked.push("the OIDC provider (the cluster's issuer is unknown)".into());
+    }
+    if let KubeRead::Ok(p) = &x.pods {
+        seen.push(format!("{} pod(s) run with it", p.len()));
+    }
+    let mut line = seen.join(", ");
+    if !unchecked.is_empty() {
+        line.push_str(&format!("; not checked: {}", unchecked.join("; ")));
+    }
+    line
 }
 
 const RED: &str = "31";
@@ -585,15 +672,13 @@ mod tests {
     }
 
     #[test]
-    fn every_error_code_has_a_priority_except_irsa() {
+    fn every_error_code_has_a_priority() {
         for c in Code::ALL {
-            if c.area() != Area::Irsa {
-                assert!(
-                    VERDICT_PRIORITY.contains(c) || c.severity() != Severity::Error,
-                    "{} has no verdict priority",
-                    c.name()
-                );
-            }
+            assert!(
+                VERDICT_PRIORITY.contains(c) || c.severity() != Severity::Error,
+                "{} has no verdict priority",
+                c.name()
+            );
         }
     }
 

@@ -74,6 +74,7 @@ fn options(cmd: &WhyCmd) -> Result<WhyOptions> {
         verb: cmd.action.first().cloned(),
         resource: cmd.action.get(1).cloned(),
         namespace: cmd.namespace.clone(),
+        service_account: cmd.service_account.clone(),
         timeout: Duration::from_secs_f64(cmd.timeout),
     })
 }

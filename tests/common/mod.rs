@@ -362,3 +362,167 @@ impl Drop for Sim {
         let _ = self.child.wait();
     }
 }
+
+/// `why` against the simulator's example world: the helpers of
+/// `tests/why_auth.rs`, shared by the authorization and IRSA tests.
+pub mod why_sim {
+    use super::*;
+    use serde_json::Value;
+
+    pub const ACCOUNT: &str = "111122223333";
+    pub const CLUSTER_ARN: &str = "arn:aws:eks:us-west-2:111122223333:cluster/demo";
+    pub const ADMIN_KEY: (&str, &str) = (
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    );
+    pub const INTRUDER_KEY: (&str, &str) = (
+        "AKIAINTRUDER0EXAMPLE",
+        "8bQ2Vd1ZqkT0rR9xYh3JmN5pLw7sUc4eEXAMPLEK",
+    );
+    pub const DEV_KEY: (&str, &str) = (
+        "AKIAI44QH8DHBEXAMPLE",
+        "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    );
+    pub const V1: &str = "client.authentication.k8s.io/v1";
+    pub const TOKEN_ARGS: [&str; 5] = ["token", "--cluster-name", "demo", "--region", "us-west-2"];
+
+    /// The example fixture's text.
+    pub fn example() -> String {
+        std::fs::read_to_string(repo().join("sim/fixtures/example.yaml")).unwrap()
+    }
+
+    /// `text` with `from` replaced by `to`, asserting `from` is there.
+    pub fn edit(text: &str, from: &str, to: &str) -> String {
+        assert!(text.contains(from), "the fixture has no {from:?}");
+        text.replacen(from, to, 1)
+    }
+
+    /// The example world of the simulator, with `edit` applied to its text.
+    pub fn world(edit: impl Fn(String) -> String) -> Sim {
+        Sim::start(&edit(example()))
+    }
+
+    /// The intruder may call the EKS and IAM APIs.
+    pub fn intruder_may_call_aws(t: String) -> String {
+        edit(
+            &t,
+            "principal_arn: arn:aws:iam::111122223333:user/intruder   # every EKS and IAM action",
+            "principal_arn: arn:aws:iam::111122223333:user/nobody",
+        )
+    }
+
+    /// Adds an access entry for the intruder with `body` (YAML lines of the
+    /// entry after its principal, indented by six spaces).
+    pub fn intruder_entry(t: String, body: &str) -> String {
+        edit(
+            &intruder_may_call_aws(t),
+            "  access_entries:\n",
+            &format!(
+                "  access_entries:\n    - principal_arn: arn:aws:iam::111122223333:user/intruder\n{body}"
+            ),
+        )
+    }
+
+    /// A kubeconfig whose current context's user runs our token command
+    /// with `key`-less env (the sandbox's), plus an `admin` context.
+    pub fn kubeconfig(sim: &Sim, sb: &Sandbox) -> PathBuf {
+        let path = sb.path("kubeconfig");
+        let args: Vec<String> = TOKEN_ARGS.iter().map(|a| format!("{a:?}")).collect();
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: {CLUSTER_ARN}\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
+             contexts:\n- name: {CLUSTER_ARN}\n  context: {{cluster: {CLUSTER_ARN:?}, user: {CLUSTER_ARN:?}}}\n\
+             - name: admin\n  context: {{cluster: {CLUSTER_ARN:?}, user: admin}}\ncurrent-context: {CLUSTER_ARN}\n\
+             users:\n- name: {CLUSTER_ARN}\n  user:\n    exec:\n      apiVersion: {V1}\n      interactiveMode: Never\n      command: {cmd:?}\n      args: [{args}]\n\
+             - name: admin\n  user:\n    exec:\n      apiVersion: {V1}\n      interactiveMode: Never\n      command: {cmd:?}\n      args: [{args}]\n      env: [{{name: AWS_ACCESS_KEY_ID, value: {ak}}}, {{name: AWS_SECRET_ACCESS_KEY, value: {sk}}}]\n",
+            ak = ADMIN_KEY.0,
+            sk = ADMIN_KEY.1,
+            server = sim.url("kube"),
+            ca = sim.ca_file(),
+            cmd = bin().display().to_string(),
+            args = args.join(", "),
+        );
+        std::fs::write(&path, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        path
+    }
+
+    /// A sandbox whose AWS endpoints are the simulator's, with `key` in
+    /// the environment, and its kubeconfig.
+    pub fn sandbox(sim: &Sim, key: (&str, &str)) -> Sandbox {
+        let mut sb = Sandbox::new();
+        let cache = sb.path("kcache").display().to_string();
+        sb.set("AWS_ENDPOINT_URL_STS", sim.url("sts"))
+            .set("AWS_ENDPOINT_URL_EKS", sim.url("eks"))
+            .set("AWS_ENDPOINT_URL_IAM", sim.url("iam"))
+            .set("AWS_ENDPOINT_URL_SSO", sim.url("sso"))
+            .set("KUBECACHEDIR", cache)
+            .set("AWS_ACCESS_KEY_ID", key.0)
+            .set("AWS_SECRET_ACCESS_KEY", key.1);
+        let kc = kubeconfig(sim, &sb);
+        sb.set("KUBECONFIG", kc.display().to_string());
+        sb
+    }
+
+    /// Runs `why -o json ARGS`; the exit code and report.
+    pub fn why(sb: &Sandbox, extra: &[&str]) -> (i32, Value) {
+        let mut args = vec!["why", "-o", "json", "--timeout", "20"];
+        args.extend_from_slice(extra);
+        let r = run(sb.eksauth(&args));
+        let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+            panic!(
+                "why printed no JSON ({e}):\nstdout: {}\nstderr: {}",
+                r.stdout, r.stderr
+            )
+        });
+        (r.code, v)
+    }
+
+    /// The finding of `code`, asserting it is there with `severity`.
+    pub fn finding<'a>(report: &'a Value, code: &str, severity: &str) -> &'a Value {
+        let f = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == code);
+        let f = f.unwrap_or_else(|| {
+            panic!(
+                "no finding {code} in\n{}",
+                serde_json::to_string_pretty(report).unwrap()
+            )
+        });
+        assert_eq!(f["severity"], severity, "{code}: {f}");
+        f
+    }
+
+    /// Asserts the verdict and the exit status.
+    pub fn assert_verdict(code: i32, report: &Value, verdict: &str, exit: i32) {
+        assert_eq!(report["schema"], "eksauth.why/v1");
+        assert_eq!(
+            report["verdict"],
+            verdict,
+            "{}",
+            serde_json::to_string_pretty(report).unwrap()
+        );
+        assert_eq!(code, exit, "exit status");
+    }
+
+    /// The codes of the error findings.
+    pub fn errors(report: &Value) -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The text of a finding's field.
+    pub fn text<'a>(f: &'a Value, field: &str) -> &'a str {
+        f[field].as_str().unwrap_or_default()
+    }
+}

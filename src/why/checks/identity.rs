@@ -652,25 +652,20 @@ fn entry_findings(ctx: &Ctx<'_>, x: &AccessEntryInfo) -> Vec<Finding> {
                 .evidence(json!({"principal_arn": x.principal_arn})),
         );
     }
-    if let Some(ns) = ctx.e.request.namespace.as_deref() {
-        out.extend(policy_scope(x, ns, &args));
+    if let Some(ns) = super::authorization::asked_namespace(ctx.e)
+        && !super::authorization::allowed(ctx.e)
+    {
+        out.extend(policy_scope(x, &ns, &args));
     }
     out
 }
 
 fn policy_scope(x: &AccessEntryInfo, ns: &str, args: &str) -> Option<Finding> {
-    if x.policies.is_empty() || x.policies.iter().any(|p| p.scope_type != "namespace") {
-        return None;
-    }
-    let covers = |p: &str| {
-        p == ns
-            || p.strip_suffix('*')
-                .is_some_and(|prefix| ns.starts_with(prefix))
-    };
-    if x.policies
+    let covered = x
+        .policies
         .iter()
-        .any(|p| p.namespaces.iter().any(|n| covers(n)))
-    {
+        .any(|p| super::authorization::scope_covers(p, Some(ns)));
+    if x.policies.is_empty() || covered {
         return None;
     }
     let p = &x.policies[0];

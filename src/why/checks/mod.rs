@@ -8,9 +8,11 @@
 //! the name is unknown. No finding ever carries a secret: the token is
 //! inspected here, and only its non-secret parts go into findings.
 
+pub mod authorization;
 pub mod cluster;
 pub mod credentials;
 pub mod identity;
+pub mod irsa;
 pub mod kubeconfig;
 pub mod network;
 pub mod sts;
@@ -24,14 +26,16 @@ use time::OffsetDateTime;
 pub type Check = fn(&Evidence) -> Vec<Finding>;
 
 /// The checks, in area order.
-pub const CHECKS: [Check; 7] = [
+pub const CHECKS: [Check; 9] = [
     kubeconfig::check,
     credentials::check,
     token::check,
     sts::check,
     cluster::check,
     identity::check,
+    authorization::check,
     network::check,
+    irsa::check,
 ];
 
 /// Runs every check; findings come out grouped by area, in check order
@@ -367,6 +371,7 @@ pub(crate) mod fixtures {
             other_auth: None,
             arn_cluster_name: Some("demo".into()),
             arn_region: Some("us-west-2".into()),
+            namespace: None,
         }
     }
 
@@ -475,6 +480,8 @@ pub(crate) mod fixtures {
                 review: Some(authenticated()),
                 server_date: Some(NOW),
             }),
+            authz: None,
+            irsa: None,
         }
     }
 

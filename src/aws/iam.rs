@@ -1,0 +1,109 @@
+//! The IAM calls `why --service-account` makes with the diagnosed
+//! identity's credentials: GetRole (the role's trust policy), and the OIDC
+//! identity provider of the cluster's issuer (ListOpenIDConnectProviders,
+//! GetOpenIDConnectProvider). SDK errors become [`EksCall`] variants
+//! (denied, not found, failed), as for the EKS API, because each is a
+//! different fact for the checks. Nothing here judges.
+
+use crate::why::evidence::{EksCall, OidcProviderInfo, RoleInfo};
+use aws_sdk_iam::Client;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+
+fn classify<T, E, R>(e: &SdkError<E, R>) -> EksCall<T>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let (code, msg) = match e.as_service_error() {
+        Some(s) => (
+            s.code().unwrap_or_default().to_string(),
+            s.message().unwrap_or_default().to_string(),
+        ),
+        None => (String::new(), crate::aws::error_causes(e)),
+    };
+    match code.as_str() {
+        "AccessDenied" | "AccessDeniedException" => EksCall::Denied(msg),
+        "NoSuchEntity" => EksCall::NotFound(msg),
+        "" => EksCall::Failed(msg),
+        c => EksCall::Failed(format!("{c}: {msg}")),
+    }
+}
+
+/// The role's name: the last segment of `arn:...:role/path/NAME`.
+pub fn role_name(role_arn: &str) -> Option<&str> {
+    let (_, rest) = role_arn.split_once(":role/")?;
+    rest.rsplit('/').next().filter(|n| !n.is_empty())
+}
+
+/// GetRole, with the trust policy URL-decoded (IAM returns it encoded).
+pub async fn get_role(client: &Client, name: &str) -> EksCall<RoleInfo> {
+    match client.get_role().role_name(name).send().await {
+        Ok(out) => match out.role {
+            Some(r) => EksCall::Ok(RoleInfo {
+                arn: r.arn.clone(),
+                trust_policy: r.assume_role_policy_document.as_deref().map(|d| {
+                    percent_encoding::percent_decode_str(d)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                }),
+            }),
+            None => EksCall::Failed("GetRole returned no role".into()),
+        },
+        Err(e) => classify(&e),
+    }
+}
+
+/// The issuer without its scheme and trailing slash, as IAM names providers.
+pub fn issuer_host_path(issuer: &str) -> String {
+    issuer
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// The IAM OIDC provider for `issuer`, if the caller's account has one.
+pub async fn oidc_provider(client: &Client, issuer: &str) -> EksCall<Option<OidcProviderInfo>> {
+    let want = format!(":oidc-provider/{}", issuer_host_path(issuer));
+    let list = match client.list_open_id_connect_providers().send().await {
+        Ok(o) => o,
+        Err(e) => return classify(&e),
+    };
+    let Some(arn) = list
+        .open_id_connect_provider_list()
+        .iter()
+        .filter_map(|p| p.arn.clone())
+        .find(|a| a.ends_with(&want))
+    else {
+        return EksCall::Ok(None);
+    };
+    match client
+        .get_open_id_connect_provider()
+        .open_id_connect_provider_arn(&arn)
+        .send()
+        .await
+    {
+        Ok(o) => EksCall::Ok(Some(OidcProviderInfo {
+            arn,
+            url: o.url.unwrap_or_default(),
+            client_ids: o.client_id_list.unwrap_or_default(),
+        })),
+        Err(e) => classify(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_and_issuers() {
+        assert_eq!(role_name("arn:aws:iam::1:role/a/b/App"), Some("App"));
+        assert_eq!(role_name("arn:aws:iam::1:role/App"), Some("App"));
+        assert_eq!(role_name("arn:aws:iam::1:user/App"), None);
+        assert_eq!(
+            issuer_host_path("https://oidc.eks.us-west-2.amazonaws.com/id/AB/"),
+            "oidc.eks.us-west-2.amazonaws.com/id/AB"
+        );
+    }
+}

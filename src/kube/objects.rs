@@ -1,0 +1,195 @@
+//! Reading what `why` needs from the API server with a kube-rs client:
+//! a SelfSubjectAccessReview (as the client's identity), every RBAC
+//! binding, a ServiceAccount, and the pods that run with it. Each answer
+//! becomes an evidence fact ([`KubeRead`], [`AccessAnswer`]); every call is
+//! bounded by a timeout. Nothing here judges.
+
+use crate::why::evidence::{
+    AccessAnswer, AccessAttributes, ContainerEnv, KubeRead, PodInfo, RbacBinding, RbacSubject,
+};
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, Subject};
+use kube::api::{Api, ListParams, PostParams};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+/// A kube-rs call bounded by `timeout`, its error as a [`KubeRead`].
+async fn bounded<T>(
+    timeout: Duration,
+    call: impl Future<Output = Result<T, kube::Error>>,
+) -> KubeRead<T> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(v)) => KubeRead::Ok(v),
+        Ok(Err(kube::Error::Api(s))) if s.code == 404 => KubeRead::NotFound,
+        Ok(Err(kube::Error::Api(s))) if s.code == 403 => KubeRead::Forbidden(s.message.clone()),
+        Ok(Err(kube::Error::Api(s))) => KubeRead::Failed(format!(
+            "the API server answered {} {}: {}",
+            s.code, s.reason, s.message
+        )),
+        Ok(Err(e)) => KubeRead::Failed(crate::aws::error_causes(&e)),
+        Err(_) => KubeRead::Failed(format!("no answer within {}s", timeout.as_secs())),
+    }
+}
+
+/// A read that did not succeed, as a read of another type.
+fn failed<T, U>(r: KubeRead<T>) -> KubeRead<U> {
+    match r {
+        KubeRead::Ok(_) | KubeRead::NotFound => KubeRead::NotFound,
+        KubeRead::Forbidden(m) => KubeRead::Forbidden(m),
+        KubeRead::Failed(m) => KubeRead::Failed(m),
+    }
+}
+
+/// Asks the API server whether the client's identity may do `a`.
+pub async fn access_review(
+    client: &kube::Client,
+    a: &AccessAttributes,
+    timeout: Duration,
+) -> AccessAnswer {
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(a.verb.clone()),
+                group: Some(a.group.clone()),
+                resource: Some(a.resource.clone()),
+                subresource: a.subresource.clone(),
+                namespace: a.namespace.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    match bounded(timeout, api.create(&PostParams::default(), &review)).await {
+        KubeRead::Ok(r) => {
+            let s = r.status.unwrap_or_default();
+            let reason = s.reason.unwrap_or_default();
+            if s.allowed {
+                AccessAnswer::Allowed { reason }
+            } else {
+                AccessAnswer::Denied {
+                    reason,
+                    evaluation_error: s.evaluation_error.unwrap_or_default(),
+                }
+            }
+        }
+        KubeRead::NotFound => AccessAnswer::Failed("the API server has no access reviews".into()),
+        KubeRead::Forbidden(m) | KubeRead::Failed(m) => AccessAnswer::Failed(m),
+    }
+}
+
+fn subjects(s: Option<Vec<Subject>>) -> Vec<RbacSubject> {
+    s.unwrap_or_default()
+        .into_iter()
+        .map(|s| RbacSubject {
+            kind: s.kind,
+            name: s.name,
+            namespace: s.namespace,
+        })
+        .collect()
+}
+
+/// Every RoleBinding and ClusterRoleBinding.
+pub async fn bindings(client: &kube::Client, timeout: Duration) -> KubeRead<Vec<RbacBinding>> {
+    let rb: Api<RoleBinding> = Api::all(client.clone());
+    let crb: Api<ClusterRoleBinding> = Api::all(client.clone());
+    let lp = ListParams::default();
+    let (rb, crb) = tokio::join!(
+        bounded(timeout, rb.list(&lp)),
+        bounded(timeout, crb.list(&lp))
+    );
+    let (rb, crb) = match (rb, crb) {
+        (KubeRead::Ok(a), KubeRead::Ok(b)) => (a, b),
+        (KubeRead::Ok(_), other) => return failed(other),
+        (other, _) => return failed(other),
+    };
+    let mut out: Vec<RbacBinding> = rb
+        .items
+        .into_iter()
+        .map(|b| RbacBinding {
+            kind: "RoleBinding".into(),
+            name: b.metadata.name.unwrap_or_default(),
+            namespace: b.metadata.namespace,
+            role_kind: b.role_ref.kind,
+            role_name: b.role_ref.name,
+            subjects: subjects(b.subjects),
+        })
+        .collect();
+    out.extend(crb.items.into_iter().map(|b| RbacBinding {
+        kind: "ClusterRoleBinding".into(),
+        name: b.metadata.name.unwrap_or_default(),
+        namespace: None,
+        role_kind: b.role_ref.kind,
+        role_name: b.role_ref.name,
+        subjects: subjects(b.subjects),
+    }));
+    KubeRead::Ok(out)
+}
+
+/// The ServiceAccount's annotations.
+pub async fn service_account(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+) -> KubeRead<BTreeMap<String, String>> {
+    let api: Api<ServiceAccount> = Api::namespaced(client.clone(), namespace);
+    match bounded(timeout, api.get(name)).await {
+        KubeRead::Ok(sa) => KubeRead::Ok(sa.metadata.annotations.unwrap_or_default()),
+        other => failed(other),
+    }
+}
+
+/// The pods of `namespace` that run with service account `name`.
+pub async fn pods_of(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+) -> KubeRead<Vec<PodInfo>> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let list = match bounded(timeout, api.list(&ListParams::default())).await {
+        KubeRead::Ok(l) => l,
+        other => return failed(other),
+    };
+    let pods = list
+        .items
+        .into_iter()
+        .filter(|p| {
+            let sa = p
+                .spec
+                .as_ref()
+                .and_then(|s| s.service_account_name.as_deref());
+            sa.unwrap_or("default") == name
+        })
+        .map(|p| PodInfo {
+            name: p.metadata.name.unwrap_or_default(),
+            owner: p
+                .metadata
+                .owner_references
+                .and_then(|o| o.into_iter().next())
+                .map(|o| format!("{}/{}", o.kind, o.name)),
+            containers: p
+                .spec
+                .map(|s| s.containers)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| ContainerEnv {
+                    name: c.name,
+                    env: c
+                        .env
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|v| (v.name, v.value.unwrap_or_default()))
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    KubeRead::Ok(pods)
+}

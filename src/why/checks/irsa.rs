@@ -1,0 +1,511 @@
+//! IAM roles for service accounts (field guide, section 5): the
+//! ServiceAccount and its `eks.amazonaws.com/role-arn` annotation, the
+//! role, the cluster's OIDC issuer and its IAM OIDC provider with the
+//! `sts.amazonaws.com` audience, the role's trust policy evaluated for this
+//! service account's token ([`crate::why::trust`]), and the pods that run
+//! with it (the injected `AWS_ROLE_ARN` and `AWS_WEB_IDENTITY_TOKEN_FILE`).
+//! Each failure carries the corrected annotation or trust policy. Codes:
+//! irsa-*.
+
+use super::{caller, cluster_or_placeholder, region_or_placeholder, sh};
+use crate::aws::iam::issuer_host_path;
+use crate::why::arn::{Arn, Kind};
+use crate::why::evidence::{EksCall, Evidence, IrsaFacts, KubeRead, OidcProviderInfo, PodInfo};
+use crate::why::finding::{Code, Finding};
+use crate::why::trust::{self, Problem, WebIdentity};
+use serde_json::{Value, json};
+
+/// The annotation the pod identity webhook reads.
+pub const ROLE_ANNOTATION: &str = "eks.amazonaws.com/role-arn";
+/// The audience of the projected token.
+pub const AUDIENCE: &str = "sts.amazonaws.com";
+/// The variables the webhook injects.
+pub const ROLE_ENV: &str = "AWS_ROLE_ARN";
+pub const TOKEN_ENV: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
+
+/// The findings of this area.
+pub fn check(e: &Evidence) -> Vec<Finding> {
+    let Some(x) = &e.irsa else {
+        return Vec::new();
+    };
+    let annotations = match &x.service_account {
+        KubeRead::Ok(a) => a,
+        KubeRead::NotFound => return vec![sa_missing(x)],
+        _ => return Vec::new(), // unreadable: the report says it was not checked
+    };
+    let Some(value) = annotations.get(ROLE_ANNOTATION).map(|v| v.trim()) else {
+        return vec![annotation_missing(e, x)];
+    };
+    let Some(role) = Arn::parse(value).filter(well_formed_role) else {
+        return vec![annotation_malformed(e, x, value)];
+    };
+    let mut out = Vec::new();
+    let issuer = issuer(e);
+    let provider_arn = match x.oidc_provider.as_ref() {
+        Some(EksCall::Ok(Some(p))) => Some(p.arn.clone()),
+        _ => issuer.as_ref().map(|i| {
+            format!(
+                "arn:{}:iam::{}:oidc-provider/{i}",
+                role.partition, role.account
+            )
+        }),
+    };
+    match x.oidc_provider.as_ref() {
+        Some(EksCall::Ok(None)) => out.push(provider_missing(e, issuer.as_deref())),
+        Some(EksCall::Ok(Some(p))) if !p.client_ids.iter().any(|c| c == AUDIENCE) => {
+            out.push(audience_missing(p))
+        }
+        _ => {}
+    }
+    let sub = format!("system:serviceaccount:{}:{}", x.namespace, x.name);
+    let who = match (&provider_arn, &issuer) {
+        (Some(p), Some(i)) => Some(WebIdentity {
+            provider_arn: p,
+            issuer: i,
+            sub: &sub,
+            aud: AUDIENCE,
+        }),
+        _ => None,
+    };
+    match x.role.as_ref() {
+        Some(EksCall::NotFound(_)) => out.push(role_missing(value, who.as_ref())),
+        Some(EksCall::Ok(r)) => {
+            if let (Some(w), Some(doc)) = (&who, r.trust_policy.as_deref()) {
+                out.extend(trust_findings(value, doc, w));
+            }
+        }
+        _ => {}
+    }
+    out.extend(pods_findings(x, value));
+    out
+}
+
+fn well_formed_role(a: &Arn) -> bool {
+    a.service == "iam"
+        && a.region.is_empty()
+        && a.account.len() == 12
+        && a.account.chars().all(|c| c.is_ascii_digit())
+        && a.kind() == Kind::Role
+        && a.name().is_some_and(|n| !n.is_empty())
+}
+
+/// The cluster's issuer without `https://`, from DescribeCluster.
+fn issuer(e: &Evidence) -> Option<String> {
+    match e.eks.as_ref().map(|x| &x.describe) {
+        Some(EksCall::Ok(c)) => c.oidc_issuer.as_deref().map(issuer_host_path),
+        _ => None,
+    }
+}
+
+fn account(e: &Evidence) -> String {
+    caller(e)
+        .map(|c| c.account)
+        .unwrap_or_else(|| "ACCOUNT_ID".into())
+}
+
+fn annotate_line(x: &IrsaFacts, arn: &str) -> String {
+    format!(
+        "kubectl annotate serviceaccount -n {} {} --overwrite {ROLE_ANNOTATION}={}",
+        sh(&x.namespace),
+        sh(&x.name),
+        sh(arn)
+    )
+}
+
+fn sa_missing(x: &IrsaFacts) -> Finding {
+    Finding::new(
+        Code::IrsaServiceAccountMissing,
+        format!("ServiceAccount {}/{} does not exist", x.namespace, x.name),
+    )
+    .detail(format!("{} found no ServiceAccount {} in namespace {}.", x.source, x.name, x.namespace))
+    .remedy(format!(
+        "Create it, annotated with the role its pods should get:\nkubectl create serviceaccount -n {} {}\n{}",
+        sh(&x.namespace),
+        sh(&x.name),
+        annotate_line(x, "arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME")
+    ))
+    .evidence(json!({"namespace": x.namespace, "name": x.name}))
+}
+
+fn annotation_missing(e: &Evidence, x: &IrsaFacts) -> Finding {
+    Finding::new(
+        Code::IrsaAnnotationMissing,
+        format!(
+            "ServiceAccount {}/{} has no {ROLE_ANNOTATION} annotation",
+            x.namespace, x.name
+        ),
+    )
+    .detail("Without it the pod identity webhook injects nothing, and pods use the node's role.")
+    .remedy(format!(
+        "Annotate it with the role, then recreate its pods:\n{}",
+        annotate_line(x, &format!("arn:aws:iam::{}:role/ROLE_NAME", account(e)))
+    ))
+    .evidence(json!({"namespace": x.namespace, "name": x.name}))
+}
+
+/// The annotation as it was probably meant: a bare role name, or an STS
+/// assumed-role ARN, made an IAM role ARN.
+fn corrected_annotation(e: &Evidence, value: &str) -> String {
+    if let Some(a) = Arn::parse(value)
+        && let Some(c) = crate::why::arn::canonicalize(value)
+        && a.kind() == Kind::AssumedRole
+    {
+        return c;
+    }
+    let name = value
+        .rsplit(['/', ':'])
+        .next()
+        .filter(|n| {
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        })
+        .unwrap_or("ROLE_NAME");
+    format!("arn:aws:iam::{}:role/{name}", account(e))
+}
+
+fn annotation_malformed(e: &Evidence, x: &IrsaFacts, value: &str) -> Finding {
+    let fixed = corrected_annotation(e, value);
+    Finding::new(
+        Code::IrsaAnnotationMalformed,
+        format!("The {ROLE_ANNOTATION} annotation is not an IAM role ARN"),
+    )
+    .detail(format!(
+        "ServiceAccount {}/{} says {value:?}; the webhook needs arn:aws:iam::ACCOUNT_ID:role/NAME.",
+        x.namespace, x.name
+    ))
+    .remedy(format!(
+        "Correct it, then recreate its pods:\n{}",
+        annotate_line(x, &fixed)
+    ))
+    .evidence(json!({"annotation": value, "corrected": fixed}))
+}
+
+fn trust_json(doc: &Value) -> String {
+    serde_json::to_string_pretty(doc).unwrap_or_default()
+}
+
+fn role_missing(role_arn: &str, who: Option<&WebIdentity<'_>>) -> Finding {
+    let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
+    let policy = who
+        .map(|w| {
+            trust_json(
+                &json!({"Version": "2012-10-17", "Statement": [trust::canonical_statement(w)]}),
+            )
+        })
+        .unwrap_or_else(|| "(the cluster's OIDC issuer is unknown: see DescribeCluster)".into());
+    Finding::new(Code::IrsaRoleMissing, format!("Role {name} does not exist"))
+        .detail(format!("IAM GetRole found no role {name} ({role_arn})."))
+        .remedy(format!(
+            "Create it with this trust policy (saved as trust.json), then attach its permissions:\n\
+             aws iam create-role --role-name {} --assume-role-policy-document file://trust.json\n{policy}",
+            sh(name)
+        ))
+        .evidence(json!({"role_arn": role_arn}))
+}
+
+fn provider_missing(e: &Evidence, issuer: Option<&str>) -> Finding {
+    let url = issuer
+        .map(|i| format!("https://{i}"))
+        .unwrap_or_else(|| "ISSUER_URL".into());
+    Finding::new(
+        Code::IrsaOidcProviderMissing,
+        "The cluster's OIDC issuer has no IAM OIDC provider",
+    )
+    .detail(format!(
+        "IAM has no OpenID Connect provider for {url}, so STS cannot trust the pods' tokens."
+    ))
+    .remedy(format!(
+        "Create it:\neksctl utils associate-iam-oidc-provider --cluster {} --region {} --approve\n\
+             or: aws iam create-open-id-connect-provider --url {} --client-id-list {AUDIENCE}",
+        sh(&cluster_or_placeholder(e)),
+        sh(&region_or_placeholder(e)),
+        sh(&url)
+    ))
+    .evidence(json!({"issuer": url}))
+}
+
+fn audience_missing(p: &OidcProviderInfo) -> Finding {
+    Finding::new(
+        Code::IrsaOidcAudienceMissing,
+        format!("The OIDC provider lacks the {AUDIENCE} audience"),
+    )
+    .detail(format!(
+        "{} has client IDs [{}]; the pods' tokens are for {AUDIENCE}.",
+        p.arn,
+        p.client_ids.join(", ")
+    ))
+    .remedy(format!(
+        "aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {} --client-id {AUDIENCE}",
+        sh(&p.arn)
+    ))
+    .evidence(json!({"provider_arn": p.arn, "client_ids": p.client_ids}))
+}
+
+fn trust_findings(role_arn: &str, doc_text: &str, w: &WebIdentity<'_>) -> Vec<Finding> {
+    let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
+    let doc: Value = match serde_json::from_str(doc_text) {
+        Ok(d) => d,
+        Err(_) => json!({"Statement": []}),
+    };
+    let ev = trust::evaluate(&doc, w);
+    if ev.allowed {
+        return Vec::new();
+    }
+    let fixed = trust_json(&trust::corrected(&doc, w));
+    let remedy = format!(
+        "Update the trust policy (saved as trust.json):\n\
+         aws iam update-assume-role-policy --role-name {} --policy-document file://trust.json\n{fixed}",
+        sh(name)
+    );
+    let deny = |p: Problem| ev.denied_by.iter().any(|(_, d)| *d == p);
+    ev.all_problems()
+        .into_iter()
+        .map(|p| {
+            let (code, title, wanted) = match p {
+                Problem::Principal => (
+                    Code::IrsaTrustPrincipalMismatch,
+                    "The trust policy names another OIDC provider",
+                    format!("Principal.Federated = {}", w.provider_arn),
+                ),
+                Problem::Action => (
+                    Code::IrsaTrustActionMismatch,
+                    "The trust policy does not allow sts:AssumeRoleWithWebIdentity",
+                    format!("Action = {}", trust::WEB_IDENTITY_ACTION),
+                ),
+                Problem::Subject => (
+                    Code::IrsaTrustSubjectMismatch,
+                    "The trust policy's sub condition excludes this service account",
+                    format!("{}:sub = {}", w.issuer, w.sub),
+                ),
+                Problem::Audience => (
+                    Code::IrsaTrustAudienceMismatch,
+                    "The trust policy's aud condition is not sts.amazonaws.com",
+                    format!("{}:aud = {}", w.issuer, w.aud),
+                ),
+            };
+            let why = if deny(p) {
+                "A Deny statement matches this service account's token.".to_string()
+            } else {
+                match ev.closest {
+                    Some(i) => format!("The closest Allow statement (number {}) does not match.", i + 1),
+                    None => "No Allow statement matches.".to_string(),
+                }
+            };
+            Finding::new(code, title)
+                .detail(format!("Role {name}: {why} The token presents {wanted}."))
+                .remedy(remedy.clone())
+                .evidence(json!({"role_arn": role_arn, "expected": wanted, "deny_statements": ev.denied_by.iter().map(|(i, _)| i + 1).collect::<Vec<_>>()}))
+        })
+        .collect()
+}
+
+/// Why a pod lacks the role: None when it carries both variables for it.
+fn pod_problem(p: &PodInfo, role_arn: &str) -> Option<String> {
+    let missing: Vec<String> = p
+        .containers
+        .iter()
+        .filter_map(|c| {
+            let role = c.env.get(ROLE_ENV);
+            let token = c.env.get(TOKEN_ENV);
+            match (role, token) {
+                (Some(r), Some(_)) if r == role_arn => None,
+                (Some(r), Some(_)) => Some(format!("container {} has {ROLE_ENV}={r}", c.name)),
+                _ => Some(format!(
+                    "container {} lacks {ROLE_ENV} or {TOKEN_ENV}",
+                    c.name
+                )),
+            }
+        })
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+fn recreate_line(ns: &str, p: &PodInfo) -> String {
+    match p.owner.as_deref().and_then(|o| o.split_once('/')) {
+        Some(("ReplicaSet", rs)) => {
+            let deploy = rs.rsplit_once('-').map_or(rs, |(d, _)| d);
+            format!(
+                "kubectl rollout restart deployment/{} -n {}",
+                sh(deploy),
+                sh(ns)
+            )
+        }
+        Some((kind @ ("StatefulSet" | "DaemonSet"), name)) => format!(
+            "kubectl rollout restart {}/{} -n {}",
+            kind.to_ascii_lowercase(),
+            sh(name),
+            sh(ns)
+        ),
+        _ => format!(
+            "kubectl get pod {name} -n {ns} -o yaml > pod.yaml && kubectl delete pod {name} -n {ns} && kubectl apply -f pod.yaml",
+            name = sh(&p.name),
+            ns = sh(ns)
+        ),
+    }
+}
+
+fn pods_findings(x: &IrsaFacts, role_arn: &str) -> Vec<Finding> {
+    let KubeRead::Ok(pods) = &x.pods else {
+        return Vec::new();
+    };
+    let bad: Vec<(&PodInfo, String)> = pods
+        .iter()
+        .filter_map(|p| pod_problem(p, role_arn).map(|why| (p, why)))
+        .collect();
+    if bad.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<&str> = bad.iter().map(|(p, _)| p.name.as_str()).collect();
+    let mut lines: Vec<String> = bad
+        .iter()
+        .map(|(p, _)| recreate_line(&x.namespace, p))
+        .collect();
+    lines.dedup();
+    vec![Finding::new(
+        Code::IrsaPodEnvMissing,
+        format!("{} pod(s) of {}/{} run without the role: {}", bad.len(), x.namespace, x.name, names.join(", ")),
+    )
+    .detail(format!(
+        "{}. The webhook injects {ROLE_ENV} and {TOKEN_ENV} only into pods created after the annotation; \
+         these predate it (or an older annotation) and keep the node's role.",
+        bad.iter().map(|(p, why)| format!("{}: {why}", p.name)).collect::<Vec<_>>().join("; ")
+    ))
+    .remedy(format!("Recreate the pod(s):\n{}", lines.join("\n")))
+    .evidence(json!({"pods": names}))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::why::checks::fixtures::*;
+    use crate::why::evidence::{ClusterInfo, ContainerEnv, RoleInfo};
+    use crate::why::finding::Severity;
+    use std::collections::BTreeMap;
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/app";
+    const ISSUER: &str = "oidc.eks.us-west-2.amazonaws.com/id/AB12";
+
+    fn pod(name: &str, env: &[(&str, &str)]) -> PodInfo {
+        PodInfo {
+            name: name.into(),
+            owner: None,
+            containers: vec![ContainerEnv {
+                name: "app".into(),
+                env: env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            }],
+        }
+    }
+
+    /// Service account dev/app, annotated with ROLE, everything right.
+    fn irsa_healthy() -> crate::why::evidence::Evidence {
+        let mut e = healthy();
+        if let Some(EksCall::Ok(c)) = e.eks.as_mut().map(|x| &mut x.describe) {
+            *c = ClusterInfo {
+                oidc_issuer: Some(format!("https://{ISSUER}")),
+                ..c.clone()
+            };
+        }
+        let provider = format!("arn:aws:iam::111122223333:oidc-provider/{ISSUER}");
+        let who = WebIdentity {
+            provider_arn: &provider,
+            issuer: ISSUER,
+            sub: "system:serviceaccount:dev:app",
+            aud: AUDIENCE,
+        };
+        let doc = json!({"Version": "2012-10-17", "Statement": [trust::canonical_statement(&who)]});
+        e.irsa = Some(IrsaFacts {
+            namespace: "dev".into(),
+            name: "app".into(),
+            source: "the diagnosed identity".into(),
+            service_account: KubeRead::Ok(BTreeMap::from([(
+                ROLE_ANNOTATION.to_string(),
+                ROLE.to_string(),
+            )])),
+            pods: KubeRead::Ok(vec![pod(
+                "app-1",
+                &[
+                    (ROLE_ENV, ROLE),
+                    (
+                        TOKEN_ENV,
+                        "/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
+                    ),
+                ],
+            )]),
+            role: Some(EksCall::Ok(RoleInfo {
+                arn: ROLE.into(),
+                trust_policy: Some(doc.to_string()),
+            })),
+            oidc_provider: Some(EksCall::Ok(Some(OidcProviderInfo {
+                arn: provider.clone(),
+                url: ISSUER.into(),
+                client_ids: vec![AUDIENCE.into()],
+            }))),
+        });
+        e
+    }
+
+    #[test]
+    fn healthy_service_account_is_ok() {
+        assert_eq!(verdict(&irsa_healthy()), "ok");
+    }
+
+    #[test]
+    fn assumed_role_annotation_is_corrected_to_the_role() {
+        let mut e = irsa_healthy();
+        let x = e.irsa.as_mut().unwrap();
+        x.service_account = KubeRead::Ok(BTreeMap::from([(
+            ROLE_ANNOTATION.to_string(),
+            "arn:aws:sts::111122223333:assumed-role/app/session".to_string(),
+        )]));
+        let f = expect(
+            &e,
+            Code::IrsaAnnotationMalformed,
+            Severity::Error,
+            "irsa-annotation-malformed",
+        );
+        assert!(
+            f.remedy.contains(&format!("{ROLE_ANNOTATION}={ROLE}")),
+            "{}",
+            f.remedy
+        );
+    }
+
+    #[test]
+    fn pod_with_a_stale_role_must_be_recreated() {
+        let mut e = irsa_healthy();
+        let mut stale = pod(
+            "app-2",
+            &[
+                (ROLE_ENV, "arn:aws:iam::111122223333:role/old"),
+                (TOKEN_ENV, "/t"),
+            ],
+        );
+        stale.owner = Some("ReplicaSet/app-5d9c7b".into());
+        if let Some(x) = e.irsa.as_mut() {
+            x.pods = KubeRead::Ok(vec![stale]);
+        }
+        let f = expect(
+            &e,
+            Code::IrsaPodEnvMissing,
+            Severity::Error,
+            "irsa-pod-env-missing",
+        );
+        assert!(
+            f.remedy
+                .contains("kubectl rollout restart deployment/app -n dev"),
+            "{}",
+            f.remedy
+        );
+    }
+
+    #[test]
+    fn unreadable_service_account_is_no_finding() {
+        let mut e = irsa_healthy();
+        e.irsa.as_mut().unwrap().service_account = KubeRead::Forbidden("no".into());
+        assert!(check(&e).is_empty());
+    }
+}
