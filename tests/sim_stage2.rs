@@ -536,7 +536,9 @@ fn faults_are_seen_as_clients_see_them() {
 
 #[test]
 fn aws_cli_runs_the_sso_device_flow() {
-    let sim = Sim::start(&example());
+    // A polling interval long enough that two AWS CLI calls in a row fall
+    // inside it even on a loaded machine (each costs ~1 s of Python start).
+    let sim = Sim::start(&interval(&example(), 5));
     let sb = aws_sandbox(ADMIN);
     let oidc = sim.url("sso_oidc");
     let call = |args: &[&str]| {
@@ -585,7 +587,7 @@ fn aws_cli_runs_the_sso_device_flow() {
     };
     assert!(token().stderr.contains("(AuthorizationPendingException)"));
     assert!(token().stderr.contains("(SlowDownException)"));
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::thread::sleep(std::time::Duration::from_millis(5100));
     let t = token().ok().json();
     let access = t["accessToken"].as_str().unwrap();
     let r = aws(
@@ -627,4 +629,17 @@ fn aws_cli_runs_the_sso_device_flow() {
         !sim.log().contains(access),
         "the access token is never logged"
     );
+}
+
+/// The example world with the SSO OIDC polling interval set to `seconds`.
+fn interval(fixture: &str, seconds: u32) -> String {
+    let re = fixture.lines().map(|l| {
+        if l.trim_start().starts_with("interval_seconds:") {
+            let indent = &l[..l.len() - l.trim_start().len()];
+            format!("{indent}interval_seconds: {seconds}")
+        } else {
+            l.to_string()
+        }
+    });
+    re.collect::<Vec<_>>().join("\n")
 }
