@@ -207,3 +207,30 @@ fn without_a_terminal_a_missing_session_fails_fast_with_the_fix() {
         sim.log()
     );
 }
+
+#[test]
+fn slow_down_makes_login_poll_five_seconds_slower_and_still_succeed() {
+    // RFC 8628 3.5: after slow_down the client adds 5 s to its interval for
+    // good. The simulator asks once; the next poll must come no sooner.
+    let oidc = format!("{}  slow_down_polls: 1\n", oidc("approve", 0, 600));
+    let sim = Sim::start(&fixture(&masters_sso(), &oidc));
+    let sb = sandbox(&sim);
+    sso_profile(&sb, None);
+    let start = std::time::Instant::now();
+    login(&sb).ok();
+    let waited = start.elapsed();
+    assert_eq!(
+        sim.log().matches("SlowDownException").count(),
+        1,
+        "asked to slow down once:\n{}",
+        sim.log()
+    );
+    assert!(
+        waited >= std::time::Duration::from_secs(6),
+        "interval 1 s + 5 s after slow_down, waited {waited:?}"
+    );
+    assert!(
+        sb.home().join(sso_cache_rel("corp")).exists(),
+        "the session was cached"
+    );
+}

@@ -39,6 +39,7 @@ struct Config {
     user_name: String,
     outcome: DeviceOutcome,
     pending_polls: u32,
+    slow_down_polls: u32,
     interval: Duration,
     device_lifetime: Duration,
     token_lifetime: Duration,
@@ -61,6 +62,7 @@ struct Device {
     expires: OffsetDateTime,
     last_poll: Option<OffsetDateTime>,
     polls: u32,
+    slowed: u32,
 }
 
 /// A CreateToken or registration failure: status, type, OAuth error code.
@@ -80,6 +82,7 @@ impl SsoOidc {
                 user_name,
                 outcome: c.outcome,
                 pending_polls: c.approve_after_polls,
+                slow_down_polls: c.slow_down_polls,
                 interval: Duration::seconds(c.interval_seconds.into()),
                 device_lifetime: Duration::seconds(c.device_code_expires_in_seconds.into()),
                 token_lifetime: Duration::seconds(c.access_token_expires_in_seconds.into()),
@@ -218,6 +221,7 @@ impl SsoOidc {
             expires: now + self.config.device_lifetime,
             last_poll: None,
             polls: 0,
+            slowed: 0,
         };
         state.devices.insert(device_code, device);
         Ok((answer, format!("StartDeviceAuthorization {user_code}")))
@@ -290,7 +294,11 @@ impl SsoOidc {
             .last_poll
             .is_some_and(|t| now - t < self.config.interval);
         device.last_poll = Some(now);
-        if too_fast {
+        let asked_to_slow = device.slowed < self.config.slow_down_polls;
+        if asked_to_slow {
+            device.slowed += 1;
+        }
+        if too_fast || asked_to_slow {
             return err(
                 400,
                 "SlowDownException",
