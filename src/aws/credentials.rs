@@ -69,7 +69,8 @@ pub enum CredentialsFailure {
     },
     #[error(
         "profile {profile:?} uses IAM Identity Center (SSO) and there is no SSO session for it \
-         (no cached login{where_}). Log in with `{command}`, then retry"
+         (no cached login{where_}). Log in with `{command}` (or `kubectl eksauth login --profile \
+         {profile}`), then retry"
     )]
     SsoSessionMissing {
         profile: String,
@@ -78,7 +79,7 @@ pub enum CredentialsFailure {
     },
     #[error(
         "the IAM Identity Center (SSO) session of profile {profile:?} expired at {at}. \
-         Log in again with `{command}`, then retry"
+         Log in again with `{command}` (or `kubectl eksauth login --profile {profile}`), then retry"
     )]
     SsoSessionExpired {
         profile: String,
