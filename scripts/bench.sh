@@ -20,6 +20,9 @@ triple="$(rustc -vV | sed -n 's/^host: //p')"
 case "$triple" in
   *-linux-*) export RUSTFLAGS="${RUSTFLAGS:-} -C relocation-model=static" ;;
 esac
-cargo build --release --locked -p kubectl-eksauth -p eks-sim --target "$triple"
-python3 scripts/bench.py --eksauth "target/$triple/release/kubectl-eksauth" --aws .venv/bin/aws \
+# The plugin as it ships (the `dist` profile); the simulator needs no more
+# than release.
+cargo build --profile dist --locked -p kubectl-eksauth --target "$triple"
+cargo build --release --locked -p eks-sim --target "$triple"
+python3 scripts/bench.py --eksauth "target/$triple/dist/kubectl-eksauth" --aws .venv/bin/aws \
   --sim "target/$triple/release/eks-sim" "$@"
