@@ -128,5 +128,9 @@ echo
 echo "==> kubectl eksauth why names the cause and the fix (the admin context reads aws-auth)"
 show "$BIN/kubectl-eksauth" why --context sso-admin --admin-context admin
 echo
+echo "==> and for Forbidden: why VERB RESOURCE names what is missing"
+show "$BIN/kubectl-eksauth" why list pods -n default --context dev --admin-context admin
+
+echo
 echo "==> why for the healthy context: no error, exit status 0"
 show "$BIN/kubectl-eksauth" why --context admin
