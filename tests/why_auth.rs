@@ -5,38 +5,12 @@
 //! give no error and exit 0.
 
 mod common;
+use common::why_sim::{
+    ACCOUNT, ADMIN_KEY, CLUSTER_ARN, DEV_KEY, INTRUDER_KEY, TOKEN_ARGS, V1, assert_verdict, errors,
+    finding, intruder_may_call_aws, world,
+};
 use common::*;
 use serde_json::Value;
-
-const ACCOUNT: &str = "111122223333";
-const CLUSTER_ARN: &str = "arn:aws:eks:us-west-2:111122223333:cluster/demo";
-const ADMIN_KEY: (&str, &str) = (
-    "AKIAIOSFODNN7EXAMPLE",
-    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-);
-const INTRUDER_KEY: (&str, &str) = (
-    "AKIAINTRUDER0EXAMPLE",
-    "8bQ2Vd1ZqkT0rR9xYh3JmN5pLw7sUc4eEXAMPLEK",
-);
-const DEV_KEY: (&str, &str) = (
-    "AKIAI44QH8DHBEXAMPLE",
-    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
-);
-
-/// The example world of the simulator, with `edit` applied to its text.
-fn world(edit: impl Fn(String) -> String) -> Sim {
-    let text = std::fs::read_to_string(repo().join("sim/fixtures/example.yaml")).unwrap();
-    Sim::start(&edit(text))
-}
-
-/// The example world, but the intruder may call the EKS API (so that
-/// `why` can see it has no access entry).
-fn intruder_may_call_eks(t: String) -> String {
-    t.replace(
-        "principal_arn: arn:aws:iam::111122223333:user/intruder   # every EKS and IAM action",
-        "principal_arn: arn:aws:iam::111122223333:user/nobody",
-    )
-}
 
 /// A kubeconfig as `aws eks update-kubeconfig` writes it (names are the
 /// cluster ARN), whose user runs our token command.
@@ -76,9 +50,6 @@ fn kubeconfig(
     path
 }
 
-const V1: &str = "client.authentication.k8s.io/v1";
-const TOKEN_ARGS: [&str; 5] = ["token", "--cluster-name", "demo", "--region", "us-west-2"];
-
 /// A sandbox whose AWS endpoints are the simulator's, with `key` in the environment.
 fn sandbox(sim: &Sim, key: Option<(&str, &str)>) -> Sandbox {
     let mut sb = Sandbox::new();
@@ -114,44 +85,6 @@ fn why(sb: &Sandbox, extra: &[&str]) -> (i32, Value, String) {
         )
     });
     (r.code, v, r.stderr)
-}
-
-/// The finding of `code`, asserting it is there with `severity`.
-fn finding<'a>(report: &'a Value, code: &str, severity: &str) -> &'a Value {
-    let f = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == code);
-    let f = f.unwrap_or_else(|| {
-        panic!(
-            "no finding {code} in\n{}",
-            serde_json::to_string_pretty(report).unwrap()
-        )
-    });
-    assert_eq!(f["severity"], severity, "{code}: {f}");
-    f
-}
-
-fn assert_verdict(code: i32, report: &Value, verdict: &str, exit: i32) {
-    assert_eq!(report["schema"], "eksauth.why/v1");
-    assert_eq!(
-        report["verdict"],
-        verdict,
-        "{}",
-        serde_json::to_string_pretty(report).unwrap()
-    );
-    assert_eq!(code, exit, "exit status");
-}
-
-fn errors(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] == "error")
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 // ---- healthy ----
@@ -567,7 +500,7 @@ fn sts_unreachable() {
 
 #[test]
 fn principal_not_mapped() {
-    let sim = world(intruder_may_call_eks);
+    let sim = world(intruder_may_call_aws);
     let sb = sandbox(&sim, Some(INTRUDER_KEY));
     kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
     let (code, r, _) = why(&sb, &["--admin-context", "admin"]);
@@ -646,7 +579,7 @@ fn sso_role_mapped_with_its_path() {
 
 #[test]
 fn aws_auth_problems_from_a_file() {
-    let sim = world(intruder_may_call_eks);
+    let sim = world(intruder_may_call_aws);
     let sb = sandbox(&sim, Some(INTRUDER_KEY));
     kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
     // Problems of entries that would be the caller's (the intruder's) are
@@ -702,7 +635,7 @@ fn auth_mode_api_ignores_configmap() {
 #[test]
 fn access_entry_no_permissions() {
     let sim = world(|t| {
-        intruder_may_call_eks(t).replace(
+        intruder_may_call_aws(t).replace(
             "  access_entries:\n",
             "  access_entries:\n    - principal_arn: arn:aws:iam::111122223333:user/intruder\n",
         )
@@ -907,7 +840,7 @@ fn no_secret_in_why_output_text_or_json() {
 
 #[test]
 fn text_output_answers_on_the_first_line() {
-    let sim = world(intruder_may_call_eks);
+    let sim = world(intruder_may_call_aws);
     let sb = sandbox(&sim, Some(INTRUDER_KEY));
     kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
     let mut c = sb.eksauth(&["why", "--admin-context", "admin"]);
