@@ -39,6 +39,18 @@ pub async fn open(
     env: &Env,
     fallback_region: Option<&str>,
 ) -> Result<Session> {
+    open_as(profile_flag, region_flag, env, fallback_region, None).await
+}
+
+/// Like [`open`], assuming `role_arn` first when given (as an exec entry's
+/// `--role-arn` does).
+pub async fn open_as(
+    profile_flag: Option<&str>,
+    region_flag: Option<&str>,
+    env: &Env,
+    fallback_region: Option<&str>,
+    role_arn: Option<&str>,
+) -> Result<Session> {
     let choice = profile::choose_profile(profile_flag, env);
     let profiles = Profiles::load(&choice.name).await?;
     credentials::check_profile_exists(&choice, &profiles, env)?;
@@ -51,7 +63,7 @@ pub async fn open(
         profile: &choice,
         profiles: &profiles,
         region: &region,
-        role_arn: None,
+        role_arn,
         sdk: &base,
         env,
         now: SystemTime::now(),

@@ -9,14 +9,11 @@
 //! caller) and aws-auth (file, admin context, or the caller's own access).
 //! Nothing here judges: a failure is recorded as a fact for the checks.
 
-use crate::aws::credentials::{self, CredentialRequest};
-use crate::aws::profile::{ProfileChoice, Profiles};
+use crate::aws::credentials;
 use crate::aws::{Env, eks, iam, sts_check};
 use crate::kube::{exec, kubeconfig, objects, probe};
 use crate::secret::Secret;
 use crate::why::evidence::*;
-use aws_config::BehaviorVersion;
-use aws_types::region::Region;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -450,42 +447,18 @@ async fn sdk_config(
     budget: Budget,
 ) -> Result<aws_types::SdkConfig, String> {
     let exec = ev.kubeconfig.exec.clone().unwrap_or_default();
-    let choice = match exec.profile.clone() {
-        Some(p) => ProfileChoice {
-            name: p,
-            explicit: true,
-            from_flag: true,
-        },
-        None => crate::aws::profile::choose_profile(None, env),
-    };
-    let profiles = Profiles::load(&choice.name)
-        .await
-        .map_err(|e| format!("{e:#}"))?;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(region.to_string()))
-        .timeout_config(credentials::timeouts())
-        .no_credentials();
-    if choice.explicit {
-        loader = loader.profile_name(&choice.name);
-    }
-    let base = loader.load().await;
-    let req = CredentialRequest {
-        profile: &choice,
-        profiles: &profiles,
-        region,
-        role_arn: exec.role_arn.as_deref(),
-        sdk: &base,
+    let open = crate::aws_session::open_as(
+        exec.profile.as_deref(),
+        Some(region),
         env,
-        now: std::time::SystemTime::now(),
-    };
-    let creds = tokio::time::timeout(budget.left(), credentials::resolve(&req))
-        .await
-        .map_err(|_| "resolving credentials timed out".to_string())?
-        .map_err(|e| e.to_string())?;
-    Ok(base
-        .into_builder()
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(creds))
-        .build())
+        None,
+        exec.role_arn.as_deref(),
+    );
+    match tokio::time::timeout(budget.left(), open).await {
+        Ok(Ok(session)) => Ok(session.sdk),
+        Ok(Err(e)) => Err(format!("{e:#}")),
+        Err(_) => Err("resolving credentials timed out".to_string()),
+    }
 }
 
 async fn ask_eks(
