@@ -1,5 +1,5 @@
 //! Findings: the typed result of every check, and the finding codes of the
-//! contract (`../shared/docs/contract.md`).
+//! contract (`docs/contract.md`).
 //!
 //! Each code is an enum variant with a stable kebab-case name, its usual
 //! severity, an area (how the text report groups it) and a one-line
@@ -254,7 +254,7 @@ mod tests {
     #[test]
     fn every_code_of_the_contract_exists() {
         // The contract lists each code as a bullet "- `code` severity: ...".
-        let contract = include_str!("../../../shared/docs/contract.md");
+        let contract = include_str!("../../docs/contract.md");
         let mut listed = 0;
         for line in contract.lines() {
             let Some(rest) = line.strip_prefix("- `") else {
