@@ -11,6 +11,7 @@ pub mod completion;
 pub mod exec_credential;
 pub mod kube;
 pub mod login;
+pub mod platform;
 pub mod secret;
 pub mod setup;
 pub mod token;

@@ -274,34 +274,6 @@ impl Sleeper for TokioSleeper {
     }
 }
 
-/// Opens `url` in a browser when this session has one; never waits for it.
-fn open_browser(url: &str, env: &Env) -> bool {
-    let cmd: Option<(String, Vec<String>)> = if let Some(b) = env.get("BROWSER") {
-        Some((b, vec![url.into()]))
-    } else if cfg!(target_os = "macos") {
-        Some(("open".into(), vec![url.into()]))
-    } else if cfg!(windows) {
-        Some((
-            "cmd".into(),
-            vec!["/c".into(), "start".into(), String::new(), url.into()],
-        ))
-    } else if env.get("DISPLAY").is_some() || env.get("WAYLAND_DISPLAY").is_some() {
-        Some(("xdg-open".into(), vec![url.into()]))
-    } else {
-        None
-    };
-    let Some((program, args)) = cmd else {
-        return false;
-    };
-    std::process::Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .is_ok()
-}
-
 /// Logs in for `profile` (None: AWS_PROFILE, else default), talking to the
 /// user on `tell`. Returns the cache file written.
 pub async fn login(
@@ -353,7 +325,7 @@ pub async fn login(
         "To log in to IAM Identity Center for profile {:?}, open\n  {uri}\nand enter the code {code}, or open\n  {complete}",
         t.profile
     )?;
-    if !no_browser && open_browser(complete, env) {
+    if !no_browser && crate::platform::open_browser(complete, env) {
         writeln!(tell, "(a browser was opened at that address)")?;
     }
     writeln!(tell, "Waiting for the approval...")?;

@@ -12,6 +12,7 @@
 use crate::aws::Env;
 use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
+use crate::platform::Hardware;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -25,7 +26,6 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
 
@@ -43,6 +43,10 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
 /// The metadata service answers in milliseconds on EC2; anything slower
 /// means it is not there.
 const IMDS_TIMEOUT: Duration = Duration::from_millis(800);
+/// Connecting to the metadata service where the hardware cannot tell
+/// (macOS, Windows): an instance accepts at once, and elsewhere the
+/// address is unrouted, so a short wait keeps the whole probe sub-second.
+const IMDS_PROBE_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// The SDK timeouts every AWS call of the token path uses.
 pub fn timeouts() -> TimeoutConfig {
@@ -167,12 +171,9 @@ fn config_files(env: &Env) -> String {
     format!("{config} or {creds}")
 }
 
-/// Whether the EC2 metadata service may be asked, and if not, why.
-pub fn imds_allowed(
-    env: &Env,
-    dmi_vendor: Option<&str>,
-    dmi_asset_tag: Option<&str>,
-) -> Result<(), &'static str> {
+/// Whether the EC2 metadata service may be asked (with which connect
+/// timeout), and if not, why. It is asked last, after every other source.
+pub fn imds_allowed(env: &Env, hardware: Hardware) -> Result<Duration, &'static str> {
     if env
         .get("AWS_EC2_METADATA_DISABLED")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -180,24 +181,18 @@ pub fn imds_allowed(
         return Err("disabled by AWS_EC2_METADATA_DISABLED");
     }
     if env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT").is_some() {
-        return Ok(());
+        return Ok(IMDS_TIMEOUT);
     }
-    let vendor = dmi_vendor.unwrap_or("").trim();
-    let asset = dmi_asset_tag.unwrap_or("").trim();
-    if vendor.contains("Amazon EC2") || asset.starts_with("i-") {
-        Ok(())
-    } else {
-        Err("skipped: this is not an EC2 instance")
+    match hardware {
+        Hardware::Ec2 => Ok(IMDS_TIMEOUT),
+        Hardware::Unknown => Ok(IMDS_PROBE_CONNECT_TIMEOUT),
+        Hardware::NotEc2 => Err("skipped: this is not an EC2 instance"),
     }
-}
-
-fn read_dmi(name: &str) -> Option<String> {
-    std::fs::read_to_string(format!("/sys/devices/virtual/dmi/id/{name}")).ok()
 }
 
 fn build_chain(
     req: &CredentialRequest<'_>,
-    imds: &Result<(), &'static str>,
+    imds: &Result<Duration, &'static str>,
 ) -> CredentialsProviderChain {
     let conf = ProviderConfig::without_region()
         .with_region(Some(Region::new(req.region.to_string())))
@@ -227,10 +222,10 @@ fn build_chain(
             .configure(&conf)
             .build(),
     );
-    if imds.is_ok() {
+    if let Ok(connect_timeout) = imds {
         let client = aws_config::imds::Client::builder()
             .configure(&conf)
-            .connect_timeout(IMDS_TIMEOUT)
+            .connect_timeout(*connect_timeout)
             .read_timeout(IMDS_TIMEOUT)
             .max_attempts(1)
             .build();
@@ -254,11 +249,7 @@ pub async fn resolve(req: &CredentialRequest<'_>) -> Result<Credentials, Credent
 }
 
 async fn resolve_unbounded(req: &CredentialRequest<'_>) -> Result<Credentials, CredentialsFailure> {
-    let imds = imds_allowed(
-        req.env,
-        read_dmi("sys_vendor").as_deref(),
-        read_dmi("board_asset_tag").as_deref(),
-    );
+    let imds = imds_allowed(req.env, crate::platform::ec2_hardware());
     let chain = build_chain(req, &imds);
     let base = match chain.provide_credentials().await {
         Ok(c) => c,
@@ -359,10 +350,10 @@ fn sdk_message(detail: &str) -> String {
 
 fn explain(
     req: &CredentialRequest<'_>,
-    imds: &Result<(), &'static str>,
+    imds: &Result<Duration, &'static str>,
     e: CredentialsError,
 ) -> CredentialsFailure {
-    let home = home_dir();
+    let home = crate::platform::aws_home();
     if let (Some(home), Some(s)) = (
         home.as_ref(),
         sso::sso_profile(req.profiles, &req.profile.name),
@@ -402,7 +393,7 @@ fn explain(
                 "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI)".into(),
             );
             tried.push(match imds {
-                Ok(()) => "EC2 instance metadata (no answer)".into(),
+                Ok(_) => "EC2 instance metadata (no answer)".into(),
                 Err(why) => format!("EC2 instance metadata ({why})"),
             });
         }
@@ -423,44 +414,43 @@ fn explain(
     }
 }
 
-/// `$HOME`, where the AWS CLI keeps `~/.aws/sso/cache`.
-pub fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-}
+/// The user's home folder (moved to the platform seam; kept here so the
+/// callers of `credentials::home_dir` keep compiling).
+pub use crate::platform::home_dir;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn imds_only_on_ec2_and_never_when_disabled() {
+    fn imds_only_on_ec2_or_probed_briefly_where_the_hardware_cannot_tell() {
         let none = Env::from_pairs(&[]);
-        let cases: [(&str, &Env, Option<&str>, Option<&str>, bool); 5] = [
-            ("laptop", &none, Some("LENOVO"), None, false),
-            ("no dmi at all", &none, None, None, false),
-            ("xen ec2", &none, Some("Amazon EC2"), None, true),
+        let endpoint =
+            Env::from_pairs(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1")]);
+        let cases: [(&str, &Env, Hardware, Option<Duration>); 4] = [
+            ("linux laptop", &none, Hardware::NotEc2, None),
+            ("linux ec2", &none, Hardware::Ec2, Some(IMDS_TIMEOUT)),
             (
-                "nitro asset tag",
+                "macos or windows",
                 &none,
-                Some("Amazon"),
-                Some("i-0123456789abcdef0"),
-                true,
+                Hardware::Unknown,
+                Some(IMDS_PROBE_CONNECT_TIMEOUT),
             ),
             (
                 "explicit endpoint",
-                &Env::from_pairs(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1")]),
-                None,
-                None,
-                true,
+                &endpoint,
+                Hardware::NotEc2,
+                Some(IMDS_TIMEOUT),
             ),
         ];
-        for (name, env, vendor, tag, want) in cases {
-            assert_eq!(imds_allowed(env, vendor, tag).is_ok(), want, "{name}");
+        for (name, env, hw, want) in cases {
+            assert_eq!(imds_allowed(env, hw).ok(), want, "{name}");
         }
+        assert!(IMDS_PROBE_CONNECT_TIMEOUT < Duration::from_millis(500));
         let disabled = Env::from_pairs(&[("AWS_EC2_METADATA_DISABLED", "TRUE")]);
-        assert!(imds_allowed(&disabled, Some("Amazon EC2"), None).is_err());
+        for hw in [Hardware::Ec2, Hardware::Unknown] {
+            assert!(imds_allowed(&disabled, hw).is_err());
+        }
     }
 
     #[test]

@@ -6,7 +6,6 @@
 
 use crate::secret::Secret;
 use crate::why::evidence::{ExecEntry, ExecFacts, ExecOutcome};
-use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -14,34 +13,12 @@ use std::time::Duration;
 /// AWS CLI's and our own one-paragraph errors, not a whole trace.
 const STDERR_LINES: usize = 12;
 
-/// Finds `command` as `exec.LookPath` would: as given when it has a slash,
-/// else on `path` (the process PATH).
-pub fn look_path(command: &str, path: Option<&str>) -> Option<PathBuf> {
-    if command.contains('/') {
-        let p = PathBuf::from(command);
-        return is_executable(&p).then_some(p);
-    }
-    std::env::split_paths(path?)
-        .map(|d| d.join(command))
-        .find(|p| is_executable(p))
-}
-
-#[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p)
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
-}
-#[cfg(not(unix))]
-fn is_executable(p: &Path) -> bool {
-    p.is_file()
-}
-
 /// Runs the entry; returns the facts and, on success, the token.
 pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Secret>) {
-    let path_var = std::env::var("PATH").ok();
-    let Some(program) = look_path(&entry.command, path_var.as_deref()) else {
+    let path_var = std::env::var_os("PATH");
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let Some(program) = crate::platform::look_path(&entry.command, path_var.as_deref(), &cwd)
+    else {
         return (
             ExecFacts {
                 resolved: None,
@@ -193,12 +170,5 @@ mod tests {
             &entry,
         );
         assert_eq!(s, "a\nb\nc");
-    }
-
-    #[test]
-    fn look_path_finds_on_path_and_honours_slashes() {
-        assert!(look_path("sh", Some("/usr/bin:/bin")).is_some());
-        assert!(look_path("definitely-not-a-command-xyz", Some("/usr/bin:/bin")).is_none());
-        assert!(look_path("/bin/sh", None).is_some());
     }
 }

@@ -6,6 +6,7 @@
 //! sets a value wins, as in client-go). Problems are returned as facts
 //! ([`KubeconfigFacts`]), not errors, because `why` reports them.
 
+use crate::platform::Tool;
 use crate::why::evidence::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
 use kube::config::{ExecConfig, Kubeconfig};
 use std::path::{Path, PathBuf};
@@ -206,16 +207,12 @@ pub fn exec_entry(exec: &ExecConfig) -> ExecEntry {
             ))
         })
         .collect();
-    let base = Path::new(&command)
-        .file_name()
-        .map(|f| f.to_string_lossy().to_string())
-        .unwrap_or_default();
     let has = |a: &str| args.iter().any(|x| x == a);
-    let kind = match base.as_str() {
-        "aws" if has("get-token") => ExecKind::AwsCli,
-        "aws-iam-authenticator" => ExecKind::Authenticator,
-        "kubectl-eksauth" if has("token") || has("get-token") => ExecKind::EksAuth,
-        "kubectl" if has("eksauth") => ExecKind::EksAuth,
+    let kind = match crate::platform::exec_tool(&command) {
+        Tool::Aws if has("get-token") => ExecKind::AwsCli,
+        Tool::AwsIamAuthenticator => ExecKind::Authenticator,
+        Tool::KubectlEksauth if has("token") || has("get-token") => ExecKind::EksAuth,
+        Tool::Kubectl if has("eksauth") => ExecKind::EksAuth,
         _ => ExecKind::Other,
     };
     let flag = |names: &[&str]| -> Option<String> {

@@ -7,6 +7,7 @@
 use super::edit::TokenExec;
 use super::yaml::Node;
 use crate::exec_credential::V1ALPHA1;
+use crate::platform::Tool;
 
 /// The region aws-iam-authenticator signs for when it is given none (its
 /// global STS endpoint); any regional STS host of the partition is accepted.
@@ -25,15 +26,14 @@ pub enum Outcome {
     Skipped { user: String, why: String },
 }
 
-/// Which tool an exec command names, by its file name.
+/// Which tool an exec command names, by its file name (the classifier
+/// `why` uses too).
 fn tool(command: &str) -> Option<&'static str> {
-    let base = command.rsplit(['/', '\\']).next().unwrap_or(command);
-    let base = base.strip_suffix(".exe").unwrap_or(base);
-    match base {
-        "aws" => Some("aws"),
-        "aws-iam-authenticator" => Some("aws-iam-authenticator"),
-        "kubectl-eksauth" => Some("kubectl-eksauth"),
-        _ => None,
+    match crate::platform::exec_tool(command) {
+        Tool::Aws => Some("aws"),
+        Tool::AwsIamAuthenticator => Some("aws-iam-authenticator"),
+        Tool::KubectlEksauth => Some("kubectl-eksauth"),
+        Tool::Kubectl | Tool::Other => None,
     }
 }
 

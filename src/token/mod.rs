@@ -112,15 +112,17 @@ pub fn cache_key(
     for var in ENDPOINT_VARS {
         key = key.with(var, env.get(var).as_deref());
     }
-    let home = credentials::home_dir();
+    // The files the SDK reads: under its home, which on Windows may differ
+    // from the user's profile folder.
+    let home = crate::platform::aws_home();
     let config = env
         .get("AWS_CONFIG_FILE")
         .map(std::path::PathBuf::from)
-        .or_else(|| home.as_ref().map(|h| h.join(".aws/config")));
+        .or_else(|| home.as_ref().map(|h| h.join(".aws").join("config")));
     let creds = env
         .get("AWS_SHARED_CREDENTIALS_FILE")
         .map(std::path::PathBuf::from)
-        .or_else(|| home.as_ref().map(|h| h.join(".aws/credentials")));
+        .or_else(|| home.as_ref().map(|h| h.join(".aws").join("credentials")));
     key.with("config_file", config.as_deref().map(file_stamp).as_deref())
         .with(
             "credentials_file",
