@@ -211,6 +211,8 @@ fn authority(listener: &TcpListener) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// Waits for SIGTERM or SIGINT (Ctrl-C).
+#[cfg(unix)]
 async fn wait_for_termination() -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).context("could not watch SIGTERM")?;
@@ -218,6 +220,19 @@ async fn wait_for_termination() -> anyhow::Result<()> {
     tokio::select! {
         _ = term.recv() => {}
         _ = int.recv() => {}
+    }
+    Ok(())
+}
+
+/// Waits for Ctrl-C or Ctrl-Break (Windows has no SIGTERM).
+#[cfg(windows)]
+async fn wait_for_termination() -> anyhow::Result<()> {
+    use tokio::signal::windows::{ctrl_break, ctrl_c};
+    let mut c = ctrl_c().context("could not watch Ctrl-C")?;
+    let mut brk = ctrl_break().context("could not watch Ctrl-Break")?;
+    tokio::select! {
+        _ = c.recv() => {}
+        _ = brk.recv() => {}
     }
     Ok(())
 }

@@ -342,12 +342,18 @@ users:
     #[test]
     fn load_order_flag_then_env_then_home() {
         let home = Path::new("/h");
+        // KUBECONFIG is a list in the OS's PATH form (`;` on Windows).
+        let sep = if cfg!(windows) { ";" } else { ":" };
         assert_eq!(
-            load_paths(Some(Path::new("/k")), Some("/a:/b"), Some(home)),
+            load_paths(
+                Some(Path::new("/k")),
+                Some(&format!("/a{sep}/b")),
+                Some(home)
+            ),
             vec![PathBuf::from("/k")]
         );
         assert_eq!(
-            load_paths(None, Some("/a::/b"), Some(home)),
+            load_paths(None, Some(&format!("/a{sep}{sep}/b")), Some(home)),
             vec![PathBuf::from("/a"), PathBuf::from("/b")]
         );
         assert_eq!(

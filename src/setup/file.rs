@@ -138,11 +138,13 @@ mod tests {
     #[test]
     fn kubeconfig_choice_flag_then_first_of_kubeconfig_then_home() {
         let h = Path::new("/h");
+        // KUBECONFIG is a list in the OS's PATH form (`;` on Windows).
+        let list = if cfg!(windows) { "/a;/b" } else { "/a:/b" };
         assert_eq!(
-            choose(Some(Path::new("/f")), Some("/a:/b"), Some(h)),
+            choose(Some(Path::new("/f")), Some(list), Some(h)),
             Some("/f".into())
         );
-        assert_eq!(choose(None, Some("/a:/b"), Some(h)), Some("/a".into()));
+        assert_eq!(choose(None, Some(list), Some(h)), Some("/a".into()));
         assert_eq!(choose(None, None, Some(h)), Some("/h/.kube/config".into()));
     }
 
