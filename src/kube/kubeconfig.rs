@@ -327,6 +327,41 @@ users:
     }
 
     #[test]
+    fn windows_commands_are_classified_without_their_extension() {
+        let entry = |cmd: &str, args: &[&str]| {
+            exec_entry(&ExecConfig {
+                command: Some(cmd.into()),
+                args: Some(args.iter().map(|s| s.to_string()).collect()),
+                ..Default::default()
+            })
+            .kind
+        };
+        let get_token = ["eks", "get-token", "--cluster-name", "demo"];
+        let cases = [
+            (
+                r"C:\Program Files\Amazon\AWSCLIV2\aws.exe",
+                &get_token[..],
+                ExecKind::AwsCli,
+            ),
+            ("aws.cmd", &get_token[..], ExecKind::AwsCli),
+            (
+                "kubectl-eksauth.exe",
+                &["token", "--cluster-name", "demo"][..],
+                ExecKind::EksAuth,
+            ),
+            (
+                r"C:\bin\aws-iam-authenticator.exe",
+                &["token", "-i", "demo"][..],
+                ExecKind::Authenticator,
+            ),
+            ("kubectl.exe", &["eksauth", "token"][..], ExecKind::EksAuth),
+        ];
+        for (cmd, args, want) in cases {
+            assert_eq!(entry(cmd, args), want, "{cmd}");
+        }
+    }
+
+    #[test]
     fn missing_and_dangling_contexts() {
         let c = cfg(UPDATE_KUBECONFIG);
         let f = resolve(Some(&c), vec![], Some("nope"));
