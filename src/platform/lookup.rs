@@ -4,10 +4,12 @@
 //! Windows, the execute bit on Unix, a command with a separator taken as a
 //! path relative to the working directory). [`lookup_candidates`] is the
 //! rule written out as a pure function of its inputs, in the order Go's
-//! `exec.LookPath` (what kubectl uses) tries the files, so that `why` can
-//! say where it looked and the rule is tested with Windows and macOS
-//! shapes on any machine. Candidates are strings, not `Path`s, because a
-//! Windows path cannot be built with the `Path` of another OS.
+//! `exec.LookPath` (what kubectl uses) tries the files: it pins, with
+//! Windows and macOS shapes on any machine, what the lookup must do, and a
+//! test checks `which` against it on the machine at hand. (`which` also
+//! accepts a bare name without extension on Windows, which Go never runs;
+//! no real command is installed that way.) Candidates are strings, not
+//! `Path`s, because a Windows path cannot be built with another OS's `Path`.
 
 use super::OsKind;
 use std::ffi::OsStr;
