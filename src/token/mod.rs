@@ -197,6 +197,7 @@ fn needs_sso_login(e: &anyhow::Error) -> bool {
         Some(
             credentials::CredentialsFailure::SsoSessionMissing { .. }
                 | credentials::CredentialsFailure::SsoSessionExpired { .. }
+                | credentials::CredentialsFailure::SsoSessionRejected { .. }
         )
     )
 }
