@@ -265,6 +265,8 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 #[derive(Debug)]
 pub struct SessionLock {
     _file: File,
+    /// Another process held it when this one asked.
+    pub waited: bool,
 }
 
 /// Why the session lock could not be taken.
@@ -289,10 +291,17 @@ impl SessionLock {
         opts.truncate(false);
         let file = opts.open(PathBuf::from(name))?;
         let start = Instant::now();
+        let mut waited = false;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(SessionLock { _file: file }),
+                Ok(()) => {
+                    return Ok(SessionLock {
+                        _file: file,
+                        waited,
+                    });
+                }
                 Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                    waited = true;
                     std::thread::sleep(LOCK_POLL)
                 }
                 Err(std::fs::TryLockError::WouldBlock) => return Err(LockError::TimedOut(wait)),
@@ -407,6 +416,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = token_path(d.path(), "corp");
         let first = SessionLock::acquire(&p, Duration::ZERO).unwrap();
+        assert!(!first.waited);
         let second = SessionLock::acquire(&p, Duration::from_millis(120));
         assert!(matches!(second, Err(LockError::TimedOut(_))));
         drop(first);

@@ -180,7 +180,7 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
             rt.block_on(crate::login::login(
                 args.profile.as_deref(),
                 env,
-                false,
+                crate::login::LoginOptions::default(),
                 &mut tell,
             ))?;
             rt.block_on(obtain(args, env, &choice, cache.as_ref()))?
