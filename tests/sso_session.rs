@@ -495,3 +495,85 @@ fn a_second_login_of_the_session_waits_and_uses_the_first_ones_token() {
         sim.log()
     );
 }
+
+#[test]
+fn two_kubectl_calls_on_terminals_open_one_browser_between_them() {
+    let sim = Sim::start(&fixture(&masters_sso(), &oidc("")));
+    let mut sb = session_sandbox(&sim);
+    // The "browser": notes each address it is opened on, then follows it
+    // (authorize, then the redirect to the plugin's 127.0.0.1 callback).
+    let opened = sb.path("opened.log");
+    let browser = sb.path("browser.sh");
+    script(
+        &browser,
+        &format!(
+            "echo \"$1\" >> {}\nsleep 1\nexec /usr/bin/curl -s -o /dev/null -L \"$1\"",
+            opened.display()
+        ),
+    );
+    sb.set("BROWSER", browser.display().to_string());
+    let kc = sb.path("kc");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: demo\n  cluster: {{server: {}, certificate-authority: {}}}\n\
+         contexts:\n- name: demo\n  context: {{cluster: demo, user: demo}}\ncurrent-context: demo\n\
+         users:\n- name: demo\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubectl-eksauth\n      args: [token, --cluster-name, demo, --region, us-west-2, --no-cache]\n      env: [{{name: AWS_PROFILE, value: dev}}]\n      interactiveMode: IfAvailable\n",
+        sim.url("kube"),
+        sim.ca_file()
+    );
+    std::fs::write(&kc, text).unwrap();
+    let inner = format!(
+        "{} --kubeconfig {} auth whoami -o json",
+        kubectl().display(),
+        kc.display()
+    );
+    let on_terminal = || {
+        let mut c = sb.command("/usr/bin/script");
+        c.args(["-qec", &inner, "/dev/null"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (on_terminal(), on_terminal());
+    for c in [a, b] {
+        let out: Run = c.wait_with_output().unwrap().into();
+        assert_eq!(out.code, 0, "{out:?}\n{}", sim.log());
+        assert!(out.stdout.contains("sso:dev-example.com"), "{}", out.stdout);
+    }
+    let lines = std::fs::read_to_string(&opened).unwrap();
+    assert_eq!(lines.lines().count(), 1, "one browser: {lines}");
+    assert_eq!(
+        sim.log()
+            .matches("CreateToken (authorization_code)")
+            .count(),
+        1,
+        "{}",
+        sim.log()
+    );
+}
+
+#[test]
+fn an_interrupted_login_leaves_no_token_and_no_partial_file() {
+    let sim = Sim::start(&fixture(&masters_sso(), &oidc("")));
+    let sb = session_sandbox(&sim);
+    let mut child = sb
+        .eksauth(&["login", "--profile", "dev", "--no-browser"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_, rx) = wait_for_line(&mut child, "Waiting for the browser");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, _) = finish(child, rx);
+    assert_ne!(code, 0);
+    assert!(!token_cache(&sb).exists());
+    let dir = sb.home().join(".aws/sso/cache");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.contains("tmp"), "a partial file was left: {name}");
+    }
+}
