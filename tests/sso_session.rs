@@ -577,3 +577,45 @@ fn an_interrupted_login_leaves_no_token_and_no_partial_file() {
         assert!(!name.contains("tmp"), "a partial file was left: {name}");
     }
 }
+
+#[test]
+fn a_registration_near_its_end_is_replaced_and_an_expired_one_cannot_refresh() {
+    // Registrations live 10 minutes: under the AWS CLI's 15-minute margin,
+    // so a second login registers again instead of reusing it.
+    let sim = Sim::start(&fixture(
+        &masters_sso(),
+        &oidc("  client_expires_in_seconds: 600\n"),
+    ));
+    let sb = session_sandbox(&sim);
+    let device = [
+        "login",
+        "--profile",
+        "dev",
+        "--use-device-code",
+        "--no-browser",
+    ];
+    run(sb.eksauth(&device)).ok();
+    run(sb.eksauth(&device)).ok();
+    assert_eq!(
+        sim.log().matches("RegisterClient").count(),
+        2,
+        "{}",
+        sim.log()
+    );
+    // A token whose registration has expired cannot be refreshed.
+    let p = token_cache(&sb);
+    let mut v = read_json(&p);
+    v["expiresAt"] = "2020-01-01T00:00:00Z".into();
+    v["registrationExpiresAt"] = "2020-01-02T00:00:00Z".into();
+    std::fs::write(&p, v.to_string()).unwrap();
+    let t = run(token_cmd(&sb));
+    assert_eq!(t.code, 1);
+    assert!(
+        t.stderr.contains(
+            "cannot be refreshed: its client registration expired at 2020-01-02T00:00:00Z"
+        ),
+        "{}",
+        t.stderr
+    );
+    assert!(!sim.log().contains("CreateToken (refresh_token)"));
+}
