@@ -734,6 +734,34 @@ mod tests {
     }
 
     #[test]
+    fn authorize_base_is_the_configured_sso_oidc_endpoint_else_the_regions() {
+        let none = Env::from_pairs(&[]);
+        assert_eq!(
+            oidc_base("us-east-1", &none),
+            "https://oidc.us-east-1.amazonaws.com"
+        );
+        assert_eq!(
+            oidc_base("cn-north-1", &none),
+            "https://oidc.cn-north-1.amazonaws.com.cn"
+        );
+        let both = Env::from_pairs(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:2"),
+        ]);
+        assert_eq!(oidc_base("us-east-1", &both), "http://127.0.0.1:2");
+        let global = Env::from_pairs(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]);
+        assert_eq!(oidc_base("us-east-1", &global), "http://127.0.0.1:1");
+        let ignored = Env::from_pairs(&[
+            ("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:2"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ]);
+        assert_eq!(
+            oidc_base("us-east-1", &ignored),
+            "https://oidc.us-east-1.amazonaws.com"
+        );
+    }
+
+    #[test]
     fn polling_stops_once_the_code_lifetime_is_waited_out() {
         let p = Script(RefCell::new((0..10).map(|_| Poll::Pending).collect()));
         let r = Recorder::default();
