@@ -76,9 +76,13 @@ pub enum Command {
 
     /// Log in to IAM Identity Center (SSO) for a profile.
     ///
-    /// The device authorization login of `aws sso login`: open the printed
-    /// address, enter the code, approve. The session is cached where the
-    /// AWS CLI keeps it, so both tools share it. Example:
+    /// The login of `aws sso login`. For sso_session profiles it opens the
+    /// browser (authorization code with PKCE) and catches the redirect on
+    /// 127.0.0.1; legacy profiles, --use-device-code, SSH sessions and
+    /// machines without a display use the device code instead (open the
+    /// printed address, enter the code, approve). The session, its refresh
+    /// token and the client registration are cached where the AWS CLI keeps
+    /// them, so both tools share them. Example:
     ///
     ///   kubectl eksauth login --profile dev
     Login(LoginCmd),
@@ -230,9 +234,18 @@ pub struct LoginCmd {
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
 
-    /// Do not open a browser; only print the address and code.
+    /// Do not open a browser; only print the address (and code).
     #[arg(long)]
     pub no_browser: bool,
+
+    /// Use the device-code flow even where a browser could be opened.
+    ///
+    /// For a browser on another machine: open the printed address there
+    /// and enter the code. Example:
+    ///
+    ///   kubectl eksauth login --profile dev --use-device-code
+    #[arg(long)]
+    pub use_device_code: bool,
 }
 
 /// `cache` subcommands.

@@ -83,7 +83,10 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Login(l) => status(login::run(
             l.profile.as_deref(),
-            l.no_browser,
+            login::LoginOptions {
+                no_browser: l.no_browser,
+                use_device_code: l.use_device_code,
+            },
             &aws::Env::real(),
         )),
         Command::Cache(cli::CacheCmd::List) => status(cache_cmd::list(

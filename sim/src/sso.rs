@@ -33,6 +33,7 @@ struct PortalToken {
     token: Secret,
     user_name: String,
     expiration: Option<OffsetDateTime>,
+    revoked: bool,
     /// (account id, role name as the portal takes it, IAM role name).
     assignments: Vec<(String, String, String)>,
 }
@@ -48,6 +49,7 @@ impl SsoPortal {
                 token: Secret::new(&t.access_token),
                 user_name: t.user_name.clone(),
                 expiration: fixture::resolve_expiry(&t.expiration, t.expires_in_seconds, start),
+                revoked: t.revoked,
                 assignments: t
                     .assignments
                     .iter()
@@ -80,7 +82,7 @@ impl SsoPortal {
         };
         fixed
             .or_else(issued)
-            .filter(|t| t.expiration.is_none_or(|exp| now < exp))
+            .filter(|t| !t.revoked && t.expiration.is_none_or(|exp| now < exp))
     }
 
     /// Register an access token issued by SSO OIDC for `user_name`, with the
@@ -97,6 +99,7 @@ impl SsoPortal {
                 token: token.clone(),
                 user_name: user_name.to_string(),
                 expiration: Some(expiration),
+                revoked: false,
                 assignments,
             });
         }
@@ -180,7 +183,7 @@ fn handle(world: &World, req: &Request<Incoming>) -> Reply {
             401,
             "UnauthorizedException",
             "Session token not found or invalid",
-            "unknown or expired token",
+            "unknown, expired or revoked token",
         );
     };
     role_credentials(world, &token, account_id, role_name, now)

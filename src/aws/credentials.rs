@@ -13,6 +13,7 @@ use crate::aws::Env;
 use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
 use crate::platform::Hardware;
+use crate::aws::sso_refresh;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -82,12 +83,24 @@ pub enum CredentialsFailure {
         command: String,
     },
     #[error(
-        "the IAM Identity Center (SSO) session of profile {profile:?} expired at {at}. \
-         Log in again with `{command}` (or `kubectl eksauth login --profile {profile}`), then retry"
+        "the IAM Identity Center (SSO) session of profile {profile:?} expired at {at}{why}. \
+         Log in again with `kubectl eksauth login --profile {profile}` (or `{command}`), then retry"
     )]
     SsoSessionExpired {
         profile: String,
         at: String,
+        /// Why it was not refreshed (empty, or "; " and the reason).
+        why: String,
+        command: String,
+    },
+    #[error(
+        "the IAM Identity Center (SSO) session of profile {profile:?} has expired or was revoked: \
+         the SSO portal refused its access token ({detail}). Log in again with \
+         `kubectl eksauth login --profile {profile}` (or `{command}`), then retry"
+    )]
+    SsoSessionRejected {
+        profile: String,
+        detail: String,
         command: String,
     },
     #[error(
@@ -250,6 +263,7 @@ pub async fn resolve(req: &CredentialRequest<'_>) -> Result<Credentials, Credent
 
 async fn resolve_unbounded(req: &CredentialRequest<'_>) -> Result<Credentials, CredentialsFailure> {
     let imds = imds_allowed(req.env, crate::platform::ec2_hardware());
+    refresh_sso_session(req).await?;
     let chain = build_chain(req, &imds);
     let base = match chain.provide_credentials().await {
         Ok(c) => c,
@@ -275,6 +289,42 @@ async fn resolve_unbounded(req: &CredentialRequest<'_>) -> Result<Credentials, C
         .map_err(|e| explain_assume(role, e))?;
     check_not_expired(&creds, req.now, " of the assumed role")?;
     Ok(creds)
+}
+
+/// Refreshes the access token of an `sso_session` profile the chain will
+/// use (see [`sso_refresh`]); an expired one that could not be refreshed is
+/// an expired session, named with the reason.
+async fn refresh_sso_session(req: &CredentialRequest<'_>) -> Result<(), CredentialsFailure> {
+    if !req.profile.from_flag && env_has_keys(req.env) {
+        return Ok(());
+    }
+    let (Some(home), Some(session)) = (home_dir(), sso_session_of(req)) else {
+        return Ok(());
+    };
+    match sso_refresh::ensure_fresh(&home, &session).await {
+        sso_refresh::Outcome::Failed {
+            expired: true,
+            expires_at,
+            why,
+        } => Err(CredentialsFailure::SsoSessionExpired {
+            profile: req.profile.name.clone(),
+            at: expires_at,
+            why: format!("; {why}"),
+            command: sso::login_command(&req.profile.name),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The `sso_session` behind the request's profile, when it has one.
+fn sso_session_of(req: &CredentialRequest<'_>) -> Option<sso_refresh::Session> {
+    let s = sso::sso_profile(req.profiles, &req.profile.name)?;
+    let name = s.session?;
+    Some(sso_refresh::Session {
+        region: req.profiles.sso_session_get(&name, "sso_region")?,
+        start_url: s.start_url?,
+        name,
+    })
 }
 
 fn check_not_expired(
@@ -371,10 +421,23 @@ fn explain(
                 return CredentialsFailure::SsoSessionExpired {
                     profile: req.profile.name.clone(),
                     at: crate::exec_credential::format_timestamp(at),
+                    why: match s.session {
+                        None => "; a legacy profile (sso_start_url without sso_session) cannot be refreshed".into(),
+                        Some(_) => String::new(),
+                    },
                     command,
                 };
             }
-            SsoSessionState::Valid(_) => {}
+            SsoSessionState::Valid(_) => {
+                let detail = DisplayErrorContext(&e).to_string();
+                if detail.contains("UnauthorizedException") {
+                    return CredentialsFailure::SsoSessionRejected {
+                        profile: req.profile.name.clone(),
+                        detail: "UnauthorizedException from GetRoleCredentials".into(),
+                        command,
+                    };
+                }
+            }
         }
     }
     let detail = DisplayErrorContext(&e).to_string();

@@ -7,6 +7,8 @@ pub mod endpoint;
 pub mod iam;
 pub mod profile;
 pub mod sso;
+pub mod sso_cache;
+pub mod sso_refresh;
 pub mod sts_check;
 
 use std::collections::HashMap;

@@ -94,10 +94,9 @@ pub fn session_state(home: &Path, sso: &SsoProfile, now: OffsetDateTime) -> SsoS
     let Some(id) = sso.cache_identifier() else {
         return SsoSessionState::Missing;
     };
-    let Ok(text) = std::fs::read_to_string(cache_path(home, id)) else {
-        return SsoSessionState::Missing;
-    };
-    let Ok(file) = serde_json::from_str::<CacheFile>(&text) else {
+    // Bounded read; unreadable or not the format counts as no session.
+    let Ok(Some(file)) = crate::aws::sso_cache::read_json::<CacheFile>(&cache_path(home, id))
+    else {
         return SsoSessionState::Missing;
     };
     match parse_expiry(&file.expires_at) {

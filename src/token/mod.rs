@@ -182,7 +182,7 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
             rt.block_on(crate::login::login(
                 args.profile.as_deref(),
                 env,
-                false,
+                crate::login::LoginOptions::default(),
                 &mut tell,
             ))?;
             rt.block_on(obtain(args, env, &choice, cache.as_ref()))?
@@ -199,6 +199,7 @@ fn needs_sso_login(e: &anyhow::Error) -> bool {
         Some(
             credentials::CredentialsFailure::SsoSessionMissing { .. }
                 | credentials::CredentialsFailure::SsoSessionExpired { .. }
+                | credentials::CredentialsFailure::SsoSessionRejected { .. }
         )
     )
 }

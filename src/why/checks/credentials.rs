@@ -97,14 +97,16 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         && let Some(code) = classify(stderr)
     {
         let tail = last_lines(stderr, STDERR_LINES);
-        let f = finding(e, code, stderr)
-            .detail(tail.clone())
-            .evidence(json!({
-                "source": "exec stderr",
-                "exit_code": exit_code,
-                "profile": profile_named(e, stderr),
-                "stderr_tail": tail,
-            }));
+        let mut evidence = json!({
+            "source": "exec stderr",
+            "exit_code": exit_code,
+            "profile": profile_named(e, stderr),
+            "stderr_tail": tail,
+        });
+        if let Some(how) = sso_refresh(stderr).filter(|_| code == Code::SsoSessionExpired) {
+            evidence["sso_refresh"] = how.into();
+        }
+        let f = finding(e, code, stderr).detail(tail).evidence(evidence);
         out.push(f);
     }
     if let Some(StsAnswer::Error { code, message, .. }) = e.sts.as_ref().map(|s| &s.answer)
@@ -119,6 +121,20 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// Whether an expired SSO session's refresh was refused or impossible, as
+/// `kubectl-eksauth token` says it (`aws/sso_refresh.rs`).
+fn sso_refresh(stderr: &str) -> Option<&'static str> {
+    if stderr.contains("the refresh was refused") {
+        Some("refused")
+    } else if stderr.contains("cannot be refreshed") {
+        Some("impossible")
+    } else if stderr.contains("was revoked") {
+        Some("token-rejected")
+    } else {
+        None
+    }
 }
 
 /// The profile the failure is about: the one a message names, else the
@@ -188,6 +204,31 @@ fn finding(e: &Evidence, code: Code, stderr: &str) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::classify;
+
+    #[test]
+    fn an_expired_sso_session_says_whether_its_refresh_was_refused_or_impossible() {
+        use super::sso_refresh;
+        let refused = "kubectl-eksauth: error: the IAM Identity Center (SSO) session of profile \"dev\" expired at 2020-01-01T00:00:00Z; the refresh was refused (InvalidGrantException: Invalid refresh token provided). Log in again";
+        let impossible = "kubectl-eksauth: error: the IAM Identity Center (SSO) session of profile \"dev\" expired at 2020-01-01T00:00:00Z; it cannot be refreshed: the cache holds no refresh token. Log in again";
+        let revoked = "kubectl-eksauth: error: the IAM Identity Center (SSO) session of profile \"dev\" has expired or was revoked: the SSO portal refused its access token";
+        for (name, stderr, want) in [
+            ("refused", refused, Some("refused")),
+            ("impossible", impossible, Some("impossible")),
+            ("revoked", revoked, Some("token-rejected")),
+            (
+                "aws_cli",
+                "Error loading SSO Token: Token for my-sso has expired",
+                None,
+            ),
+        ] {
+            assert_eq!(
+                classify(stderr),
+                Some(crate::why::finding::Code::SsoSessionExpired),
+                "{name}"
+            );
+            assert_eq!(sso_refresh(stderr), want, "{name}");
+        }
+    }
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::{ExecOutcome, StsAnswer};
     use crate::why::finding::{Code, Severity};
