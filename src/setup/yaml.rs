@@ -105,12 +105,14 @@ impl Node {
     }
 }
 
-/// Parses YAML text (an empty document is an empty mapping).
-pub fn parse(text: &str) -> Result<Node> {
+/// Parses YAML text (an empty document is an empty mapping). The error is
+/// the parser's, for the caller to show without quoting the text
+/// ([`crate::fsio::yaml_error`]).
+pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
     if text.trim().is_empty() {
         return Ok(Node::map());
     }
-    let node: Node = serde_saphyr::from_str(text).context("it is not valid YAML")?;
+    let node: Node = serde_saphyr::from_str(text)?;
     Ok(match node {
         Node::Null => Node::map(),
         n => n,
