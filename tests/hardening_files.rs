@@ -500,3 +500,18 @@ fn setup_migrate_rewrites_the_entry_in_the_second_file_of_kubeconfig() {
     let exec = &yaml_file(&f3)["users"][0]["user"]["exec"];
     assert_eq!(exec["command"], "kubectl-eksauth", "{}", r.stdout);
 }
+
+#[test]
+fn setup_keeps_an_unquoted_017_in_an_extension_as_017() {
+    // Was: written back as 17.0.
+    let sim = Sim::start(&role_fixture(""));
+    let mut sb = sandbox(&sim);
+    as_alice(&mut sb);
+    let kc = sb.write(
+        ".kube/config",
+        "apiVersion: v1\nkind: Config\nextensions:\n- name: team\n  extension: {code: 017}\n",
+    );
+    setup_alias(&sb, "demo").ok();
+    let text = std::fs::read_to_string(&kc).unwrap();
+    assert!(text.contains("017") && !text.contains("17.0"), "{text}");
+}
