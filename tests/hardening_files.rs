@@ -515,3 +515,28 @@ fn setup_keeps_an_unquoted_017_in_an_extension_as_017() {
     let text = std::fs::read_to_string(&kc).unwrap();
     assert!(text.contains("017") && !text.contains("17.0"), "{text}");
 }
+
+#[test]
+fn setup_keeps_the_comments_of_what_it_did_not_change() {
+    // Was: every comment dropped.
+    let sim = Sim::start(&role_fixture(""));
+    let mut sb = sandbox(&sim);
+    as_alice(&mut sb);
+    let kc = sb.write(
+        ".kube/config",
+        "# managed by hand\napiVersion: v1\nkind: Config\nclusters:\n# staging first\n\
+         - name: staging # old one\n  cluster: {server: 'https://staging.example'}\n\
+         users: []\ncontexts: []\npreferences: {} # none\n",
+    );
+    setup_alias(&sb, "demo").ok();
+    let text = std::fs::read_to_string(&kc).unwrap();
+    for kept in [
+        "# managed by hand",
+        "# staging first",
+        "- name: staging # old one",
+        "preferences: {} # none",
+    ] {
+        assert!(text.contains(kept), "{kept}:\n{text}");
+    }
+    assert_eq!(yaml_file(&kc)["current-context"], "demo");
+}

@@ -2,8 +2,10 @@
 //! diff, and replacing it safely: under kubectl's `<file>.lock`, through a
 //! symlink to its target as kubectl writes, with a backup of the previous
 //! version, via [`crate::fsio::write_private`] (a random temporary file,
-//! 0600, renamed over the old one so no reader sees half a file).
+//! 0600, renamed over the old one so no reader sees half a file), keeping
+//! the text (comments included) of what did not change ([`splice`]).
 
+use super::splice;
 use super::yaml::{self, Node};
 use crate::fsio;
 use anyhow::{Context, Result, bail};
@@ -97,14 +99,31 @@ pub fn read(path: &Path) -> Result<(Node, bool)> {
     )
 }
 
-/// A unified diff of two renderings of the document.
-pub fn diff(path: &Path, before: &Node, after: &Node, existed: bool) -> Result<String> {
-    let old = if existed {
-        yaml::render(before)?
-    } else {
-        String::new()
+/// The file's current text (None when it does not exist) and the text
+/// `doc` is written as: the old text kept wherever nothing changed
+/// ([`splice`]), else the whole tree printed.
+fn texts(target: &Path, doc: &Node) -> Result<(Option<Vec<u8>>, String)> {
+    let old = match fsio::read(target, fsio::KUBECONFIG_LIMIT) {
+        Ok(old) => Some(old),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => bail!("could not read {}: {e}", target.display()),
     };
-    let new = yaml::render(after)?;
+    let kept = old
+        .as_deref()
+        .and_then(|o| std::str::from_utf8(o).ok())
+        .and_then(|o| splice::render(o, doc));
+    let new = match kept {
+        Some(t) => t,
+        None => yaml::render(doc)?,
+    };
+    Ok((old, new))
+}
+
+/// A unified diff of the file `target` (shown as `path`) and what writing
+/// `doc` would make of it.
+pub fn diff(path: &Path, target: &Path, doc: &Node) -> Result<String> {
+    let (old, new) = texts(target, doc)?;
+    let old = String::from_utf8_lossy(old.as_deref().unwrap_or_default()).into_owned();
     let name = path.display().to_string();
     Ok(similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
@@ -118,16 +137,15 @@ pub fn diff(path: &Path, before: &Node, after: &Node, existed: bool) -> Result<S
 /// new text, both with [`fsio::write_private`] (a planted link at the
 /// backup's name is replaced, never followed).
 pub fn write(target: &Path, doc: &Node) -> Result<Option<PathBuf>> {
-    let text = yaml::render(doc)?;
-    let backup = match fsio::read(target, fsio::KUBECONFIG_LIMIT) {
-        Ok(old) => {
+    let (old, text) = texts(target, doc)?;
+    let backup = match old {
+        Some(old) => {
             let b = PathBuf::from(format!("{}{BACKUP_SUFFIX}", target.display()));
             fsio::write_private(&b, &old)
                 .with_context(|| format!("could not write the backup {}", b.display()))?;
             Some(b)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => bail!("could not read {}: {e}", target.display()),
+        None => None,
     };
     fsio::write_private(target, text.as_bytes())
         .with_context(|| format!("could not write {}", target.display()))?;

@@ -9,6 +9,7 @@
 pub mod edit;
 pub mod file;
 pub mod migrate;
+pub mod splice;
 pub mod yaml;
 
 use crate::aws::Env;
@@ -174,7 +175,7 @@ fn finish(out: &mut dyn Write, c: &Change, dry_run: bool, report: &[String]) -> 
         return Ok(());
     }
     if dry_run {
-        write!(out, "{}", file::diff(c.path, c.before, c.after, c.existed)?)?;
+        write!(out, "{}", file::diff(c.path, c.target, c.after)?)?;
         for r in report {
             writeln!(out, "# {r}")?;
         }

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 use time::OffsetDateTime;
@@ -406,6 +406,7 @@ fn note_holder(file: &mut File) {
 /// it will not go on by itself, so waiting for it only delays kubectl.
 #[cfg(target_os = "linux")]
 fn holder_stopped(file: &mut File) -> bool {
+    use std::io::Read;
     let mut pid = String::new();
     let _ = file.rewind();
     if file.take(32).read_to_string(&mut pid).is_err() {
