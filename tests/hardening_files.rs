@@ -540,3 +540,16 @@ fn setup_keeps_the_comments_of_what_it_did_not_change() {
     }
     assert_eq!(yaml_file(&kc)["current-context"], "demo");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_aws_config_file_fails_the_token_at_once() {
+    // Was: the SDK opened it and waited for a writer forever.
+    let mut sb = with_keys();
+    let fifo = sb.path("config-fifo");
+    mkfifo(&fifo);
+    sb.set("AWS_CONFIG_FILE", fifo.to_str().unwrap());
+    let r = run_within(sb.eksauth(&TOKEN), QUICK);
+    r.failed();
+    assert!(r.stderr.contains("FIFO"), "{}", r.stderr);
+}
