@@ -52,14 +52,25 @@ pub fn read_own(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     read_bounded(f, limit, path)
 }
 
-/// [`read`] as UTF-8 text (a leading byte-order mark is dropped).
+/// [`read`] as text: UTF-8 (a leading byte-order mark dropped), or UTF-16
+/// with its byte-order mark, as Windows PowerShell writes files and as
+/// kubectl reads them.
 pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
     let bytes = read(path, limit)?;
-    let bytes = bytes
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&bytes)
-        .to_vec();
-    String::from_utf8(bytes).map_err(|_| invalid(format!("{} is not UTF-8 text", path.display())))
+    let not_text = || invalid(format!("{} is not UTF-8 or UTF-16 text", path.display()));
+    let utf16 = |body: &[u8], unit: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = body
+            .chunks(2)
+            .map(|c| unit([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
+        String::from_utf16(&units).map_err(|_| not_text())
+    };
+    match bytes.as_slice() {
+        [0xFF, 0xFE, body @ ..] => utf16(body, u16::from_le_bytes),
+        [0xFE, 0xFF, body @ ..] => utf16(body, u16::from_be_bytes),
+        [0xEF, 0xBB, 0xBF, body @ ..] => String::from_utf8(body.to_vec()).map_err(|_| not_text()),
+        body => String::from_utf8(body.to_vec()).map_err(|_| not_text()),
+    }
 }
 
 /// For files a library reads itself (the AWS config files, which the SDK
@@ -358,6 +369,23 @@ mod tests {
         assert_eq!(read(&p, 2048).unwrap().len(), 2048);
         let e = read(&p, 1024).unwrap_err().to_string();
         assert!(e.contains("larger than 1 KiB"), "{e}");
+    }
+
+    #[test]
+    fn text_is_utf8_or_utf16_with_its_byte_order_mark() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t");
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a: é".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        std::fs::write(&p, le).unwrap();
+        assert_eq!(read_text(&p, 100).unwrap(), "a: é");
+        std::fs::write(&p, b"\xEF\xBB\xBFa: 1").unwrap();
+        assert_eq!(read_text(&p, 100).unwrap(), "a: 1");
+        std::fs::write(&p, b"a: \xff").unwrap();
+        let e = read_text(&p, 100).unwrap_err().to_string();
+        assert!(e.contains("not UTF-8"), "{e}");
     }
 
     #[cfg(unix)]
