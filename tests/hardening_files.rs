@@ -480,6 +480,16 @@ fn setup_writes_the_file_of_kubeconfig_that_holds_the_entry() {
         kc["users"][0]["user"]["exec"]["command"] == "kubectl-eksauth",
         "{kc}"
     );
+    // With another current context in f1, kubectl reads it from there.
+    std::fs::write(
+        &f1,
+        "apiVersion: v1\nkind: Config\ncurrent-context: other\n",
+    )
+    .unwrap();
+    setup_alias(&sb, "demo").ok();
+    assert_eq!(yaml_file(&f1)["current-context"], "demo");
+    let r = kubectl_run(&sb, &["config", "current-context"]);
+    assert_eq!(r.stdout.trim(), "demo", "{}", r.stderr);
 }
 
 #[test]

@@ -51,6 +51,21 @@ pub fn where_to_write(paths: &[PathBuf], list: &str, names: &[&str]) -> Option<P
         .cloned()
 }
 
+/// The first of `paths` that sets a current context: the one kubectl
+/// reads it from, and so the one to change it in.
+pub fn current_context_file(paths: &[PathBuf]) -> Option<PathBuf> {
+    paths
+        .iter()
+        .find(|p| {
+            read(p).is_ok_and(|(doc, _)| {
+                doc.get("current-context")
+                    .and_then(Node::as_str)
+                    .is_some_and(|c| !c.is_empty())
+            })
+        })
+        .cloned()
+}
+
 /// The file a write to `path` lands in: a symlink is followed to its
 /// target, even a dangling one (kubectl writes through it; replacing the
 /// link with a regular file would cut it).
@@ -194,6 +209,18 @@ mod tests {
             where_to_write(&none, "clusters", &["new"]),
             Some(d.path().join("f4"))
         );
+    }
+
+    #[test]
+    fn the_current_context_lives_in_the_first_file_that_sets_it() {
+        let d = tempfile::tempdir().unwrap();
+        let (f1, f2) = (d.path().join("f1"), d.path().join("f2"));
+        std::fs::write(&f1, "clusters: []\n").unwrap();
+        std::fs::write(&f2, "current-context: a\n").unwrap();
+        let all = vec![f1.clone(), f2.clone()];
+        assert_eq!(current_context_file(&all), Some(f2.clone()));
+        std::fs::write(&f1, "current-context: b\n").unwrap();
+        assert_eq!(current_context_file(&all), Some(f1));
     }
 
     #[test]

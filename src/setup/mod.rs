@@ -83,7 +83,15 @@ pub fn run(args: &SetupArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
             "context {:?} for cluster {name}",
             spec.context_name
         )]
-    })
+    })?;
+    // kubectl takes current-context from the first file that sets it.
+    match file::current_context_file(&paths) {
+        Some(cc) if cc != path => edit_file(&cc, args.dry_run, out, |doc| {
+            doc.set("current-context", yaml::Node::str(&spec.context_name));
+            vec![format!("current context {:?}", spec.context_name)]
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// `--migrate`: every file of the load list that holds an entry to rewrite
