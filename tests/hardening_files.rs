@@ -55,6 +55,12 @@ fn why_kubeconfig_naming_a_fifo_or_dev_zero_is_refused_not_read() {
             .find(|f| f["code"] == "kubeconfig-invalid")
             .unwrap_or_else(|| panic!("{v}"));
         assert!(f["detail"].as_str().unwrap().contains(says), "{f}");
+        let perms = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "kubeconfig-permissions");
+        assert!(!perms, "a file that was not read has no mode to judge: {v}");
     }
 }
 

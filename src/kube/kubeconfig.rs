@@ -45,7 +45,8 @@ pub fn load(paths: &[PathBuf]) -> (Option<Kubeconfig>, Vec<KubeconfigFile>) {
             continue;
         };
         f.exists = true;
-        f.mode = mode_of(&meta);
+        // A FIFO or a device is reported as unreadable, not by its mode.
+        f.mode = meta.is_file().then(|| mode_of(&meta)).flatten();
         match read_file(p) {
             Ok(k) => {
                 merged = Some(match merged.take() {
