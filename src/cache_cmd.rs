@@ -105,22 +105,7 @@ pub fn list(env: &Env, out: &mut dyn Write) -> Result<()> {
 /// `cache clear`: removes every token and lock file of the cache directory.
 pub fn clear(env: &Env, out: &mut dyn Write) -> Result<()> {
     let c = cache(env)?;
-    let mut removed = 0;
-    if let Ok(rd) = std::fs::read_dir(c.dir()) {
-        for e in rd.flatten() {
-            let p = e.path();
-            let ours = p
-                .extension()
-                .is_some_and(|x| x == "json" || x == "lock" || x == "tmp");
-            if ours && e.file_type().is_ok_and(|t| t.is_file()) {
-                std::fs::remove_file(&p)
-                    .with_context(|| format!("could not remove {}", p.display()))?;
-                if p.extension().is_some_and(|x| x == "json") {
-                    removed += 1;
-                }
-            }
-        }
-    }
+    let removed = c.clear()?;
     writeln!(
         out,
         "removed {removed} cached token(s) from {}",
@@ -148,6 +133,7 @@ mod tests {
             key,
             Secret::new("k8s-aws-v1.SECRET"),
             now + time::Duration::minutes(14),
+            Default::default(),
         );
         let text = render(&[e], now);
         assert!(

@@ -158,7 +158,8 @@ pub struct SetupCmd {
         long,
         value_name = "NAME",
         required_unless_present = "migrate",
-        conflicts_with = "migrate"
+        conflicts_with = "migrate",
+        value_parser = clap::builder::NonEmptyStringValueParser::new()
     )]
     pub cluster_name: Option<String>,
 
@@ -269,7 +270,8 @@ pub struct CompletionCmd {
 #[derive(Debug, Args)]
 pub struct TokenCmd {
     /// Name of the EKS cluster (signed into the token as x-k8s-aws-id).
-    #[arg(long, value_name = "NAME", required = true)]
+    #[arg(long, value_name = "NAME", required = true,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub cluster_name: String,
 
     /// Cluster ID of an EKS local cluster on Outposts; signed instead of the

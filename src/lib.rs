@@ -9,6 +9,7 @@ pub mod cache_cmd;
 pub mod cli;
 pub mod completion;
 pub mod exec_credential;
+pub mod fsio;
 pub mod kube;
 pub mod login;
 pub mod platform;
@@ -41,7 +42,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
                 role_arn: t.role_arn,
                 no_cache: t.no_cache,
             };
-            let env = aws::Env::real();
+            let env = env()?;
             let mut stdout = std::io::stdout().lock();
             status(token::run(&args, &env, &mut stdout))
         }
@@ -60,11 +61,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
                 dry_run: s.dry_run,
                 migrate: s.migrate,
             };
-            status(setup::run(
-                &args,
-                &aws::Env::real(),
-                &mut std::io::stdout().lock(),
-            ))
+            status(setup::run(&args, &env()?, &mut std::io::stdout().lock()))
         }
         Command::Whoami(w) => {
             let args = whoami::WhoamiArgs {
@@ -75,11 +72,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
                 groups: w.groups,
                 access_policy: w.access_policy,
             };
-            status(whoami::run(
-                &args,
-                &aws::Env::real(),
-                &mut std::io::stdout().lock(),
-            ))
+            status(whoami::run(&args, &env()?, &mut std::io::stdout().lock()))
         }
         Command::Login(l) => status(login::run(
             l.profile.as_deref(),
@@ -87,21 +80,32 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
                 no_browser: l.no_browser,
                 use_device_code: l.use_device_code,
             },
-            &aws::Env::real(),
+            &env()?,
         )),
-        Command::Cache(cli::CacheCmd::List) => status(cache_cmd::list(
-            &aws::Env::real(),
-            &mut std::io::stdout().lock(),
-        )),
-        Command::Cache(cli::CacheCmd::Clear) => status(cache_cmd::clear(
-            &aws::Env::real(),
-            &mut std::io::stdout().lock(),
-        )),
+        Command::Cache(cli::CacheCmd::List) => {
+            status(cache_cmd::list(&env()?, &mut std::io::stdout().lock()))
+        }
+        Command::Cache(cli::CacheCmd::Clear) => {
+            status(cache_cmd::clear(&env()?, &mut std::io::stdout().lock()))
+        }
         Command::Completion(c) => {
             completion::run(c.shell, &mut std::io::stdout().lock());
             Ok(0)
         }
     }
+}
+
+/// Variables whose value must be text: the AWS and Kubernetes ones. Any
+/// other may hold anything; it is never read.
+pub const TEXT_VARS: [&str; 2] = ["AWS_", "KUBE"];
+
+/// The process environment, refused (exit 1) when one of [`TEXT_VARS`] is
+/// not UTF-8.
+fn env() -> Result<aws::Env, Failure> {
+    let env = aws::Env::real();
+    env.require_unicode(&TEXT_VARS)
+        .map_err(|error| Failure { error, exit: 1 })?;
+    Ok(env)
 }
 
 /// Exit status 1 with the error for the commands other than `why`.

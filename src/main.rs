@@ -14,7 +14,7 @@ fn main() -> ExitCode {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     ExitCode::SUCCESS
                 }
-                _ if std::env::args().nth(1).as_deref() == Some("why") => ExitCode::from(2),
+                _ if std::env::args_os().nth(1).is_some_and(|a| a == "why") => ExitCode::from(2),
                 _ => ExitCode::from(1),
             };
         }

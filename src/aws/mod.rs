@@ -12,6 +12,7 @@ pub mod sso_refresh;
 pub mod sts_check;
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 
 /// The SDK configuration every AWS call starts from: the region and
 /// profile chosen the AWS CLI's way, the token path's timeouts, and no
@@ -49,6 +50,9 @@ pub fn error_causes(e: &(dyn std::error::Error + 'static)) -> String {
 #[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// Names (shown lossily) of variables whose value is not UTF-8: they
+    /// read as unset, and [`Env::require_unicode`] names them.
+    not_unicode: Vec<String>,
 }
 
 impl std::fmt::Debug for Env {
@@ -60,10 +64,44 @@ impl std::fmt::Debug for Env {
 }
 
 impl Env {
-    /// The process environment.
+    /// The process environment. A variable that is not UTF-8 never panics
+    /// and its value is never kept or shown, only its name.
     pub fn real() -> Self {
-        Env {
-            vars: std::env::vars().collect(),
+        Self::from_os(std::env::vars_os())
+    }
+
+    /// An environment from raw pairs (what [`Env::real`] reads).
+    pub fn from_os(pairs: impl Iterator<Item = (OsString, OsString)>) -> Self {
+        let mut env = Env::default();
+        for (k, v) in pairs {
+            match (k.into_string(), v.into_string()) {
+                (Ok(k), Ok(v)) => {
+                    env.vars.insert(k, v);
+                }
+                (k, _) => env.not_unicode.push(match k {
+                    Ok(k) => k,
+                    Err(k) => k.to_string_lossy().into_owned(),
+                }),
+            }
+        }
+        env.not_unicode.sort();
+        env
+    }
+
+    /// Fails, naming the variable, when one whose name starts with one of
+    /// `prefixes` is not UTF-8: reading it as unset would silently pick
+    /// another profile, region or key.
+    pub fn require_unicode(&self, prefixes: &[&str]) -> anyhow::Result<()> {
+        match self
+            .not_unicode
+            .iter()
+            .find(|n| prefixes.iter().any(|p| n.starts_with(p)))
+        {
+            Some(n) => anyhow::bail!(
+                "could not read the environment: the value of {n} is not valid UTF-8 text; \
+                 set it again (for example `export {n}=...`) or unset it"
+            ),
+            None => Ok(()),
         }
     }
 
@@ -74,6 +112,7 @@ impl Env {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            not_unicode: vec![],
         }
     }
 
@@ -104,5 +143,25 @@ mod tests {
             None,
             "empty is unset"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_non_utf8_value_is_unset_and_named_never_shown() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = OsString::from_vec(b"wJalr\xffSECRET".to_vec());
+        let env = Env::from_os(
+            [
+                ("AWS_SECRET_ACCESS_KEY".into(), bad),
+                ("AWS_REGION".into(), "us-west-2".into()),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(env.get("AWS_SECRET_ACCESS_KEY"), None);
+        assert_eq!(env.get("AWS_REGION").as_deref(), Some("us-west-2"));
+        let e = env.require_unicode(&["AWS_"]).unwrap_err().to_string();
+        assert!(e.contains("AWS_SECRET_ACCESS_KEY"), "{e}");
+        assert!(!e.contains("wJalr"), "the value is never shown: {e}");
+        assert!(env.require_unicode(&["KUBE"]).is_ok());
     }
 }

@@ -8,7 +8,7 @@
 //! stall on it. Credential resolution itself is left to `aws::credentials`.
 
 use crate::aws::Env;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env as SdkEnv, Fs};
@@ -60,6 +60,19 @@ impl Profiles {
     /// Reads the shared config files as the SDK does (`AWS_CONFIG_FILE`,
     /// `AWS_SHARED_CREDENTIALS_FILE` honoured); missing files are empty.
     pub async fn load(profile: &str) -> Result<Self> {
+        for (var, rel) in [
+            ("AWS_CONFIG_FILE", ".aws/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+        ] {
+            let path = std::env::var_os(var)
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from)
+                .or_else(|| crate::aws::credentials::home_dir().map(|h| h.join(rel)));
+            if let Some(p) = path {
+                crate::fsio::check_readable(&p, crate::fsio::CONFIG_LIMIT)
+                    .context("could not read the AWS config files")?;
+            }
+        }
         let set = aws_config::profile::load(
             &Fs::real(),
             &SdkEnv::real(),

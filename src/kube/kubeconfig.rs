@@ -46,8 +46,9 @@ pub fn load(paths: &[PathBuf]) -> (Option<Kubeconfig>, Vec<KubeconfigFile>) {
             continue;
         };
         f.exists = true;
-        f.mode = mode_of(&meta);
-        match Kubeconfig::read_from(p) {
+        // A FIFO or a device is reported as unreadable, not by its mode.
+        f.mode = meta.is_file().then(|| mode_of(&meta)).flatten();
+        match read_file(p) {
             Ok(k) => {
                 merged = Some(match merged.take() {
                     None => k,
@@ -60,25 +61,47 @@ pub fn load(paths: &[PathBuf]) -> (Option<Kubeconfig>, Vec<KubeconfigFile>) {
                     },
                 });
             }
-            Err(e) => f.parse_error = Some(error_chain(&e)),
+            Err(e) => f.parse_error = Some(e),
         }
         files.push(f);
     }
     (merged, files)
 }
 
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
+/// One kubeconfig file, read as kubectl reads it (every document merged,
+/// relative certificate paths taken from the file's folder), bounded and
+/// never blocking. The error never quotes the file.
+pub fn read_file(path: &Path) -> Result<Kubeconfig, String> {
+    let text = crate::fsio::read_text(path, crate::fsio::KUBECONFIG_LIMIT)
+        .map_err(|e| format!("could not read {}: {e}", path.display()))?;
+    let docs: Vec<Kubeconfig> =
+        serde_saphyr::from_multiple(&text).map_err(|e| crate::fsio::yaml_error(path, &e))?;
+    let mut merged = Kubeconfig::default();
+    for mut doc in docs {
+        absolute_paths(&mut doc, &crate::fsio::parent_of(path));
+        merged = merged
+            .merge(doc)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    s
+    Ok(merged)
+}
+
+/// File references relative to the kubeconfig's folder, as client-go
+/// resolves them.
+fn absolute_paths(k: &mut Kubeconfig, dir: &Path) {
+    let fix = |p: &mut Option<String>| {
+        if let Some(v) = p.as_ref().filter(|v| Path::new(v).is_relative()) {
+            *p = Some(dir.join(v).to_string_lossy().into_owned());
+        }
+    };
+    for c in k.clusters.iter_mut().filter_map(|c| c.cluster.as_mut()) {
+        fix(&mut c.certificate_authority);
+    }
+    for a in k.auth_infos.iter_mut().filter_map(|a| a.auth_info.as_mut()) {
+        fix(&mut a.client_certificate);
+        fix(&mut a.client_key);
+        fix(&mut a.token_file);
+    }
 }
 
 #[cfg(unix)]
@@ -189,7 +212,7 @@ fn ca_pem(data: Option<&str>, file: Option<&str>) -> Option<Vec<u8>> {
             .decode(d.trim())
             .ok();
     }
-    file.and_then(|f| std::fs::read(f).ok())
+    file.and_then(|f| crate::fsio::read(Path::new(f), crate::fsio::CONFIG_LIMIT).ok())
 }
 
 /// Reads an exec entry: which tool, and what its arguments and env say.

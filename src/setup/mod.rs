@@ -9,13 +9,14 @@
 pub mod edit;
 pub mod file;
 pub mod migrate;
+pub mod splice;
 pub mod yaml;
 
 use crate::aws::Env;
 use crate::aws_session;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The setup command's inputs.
 #[derive(Debug, Clone, Default)]
@@ -44,50 +45,106 @@ const USABLE_STATUSES: [&str; 2] = ["ACTIVE", "UPDATING"];
 /// Runs `setup`; the report goes to `out`.
 pub fn run(args: &SetupArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
     let home = crate::aws::credentials::home_dir();
-    let path = file::choose(
+    let paths = file::candidates(
         args.kubeconfig.as_deref(),
         env.get("KUBECONFIG").as_deref(),
         home.as_deref(),
-    )
-    .context("no kubeconfig path: pass --kubeconfig or set HOME")?;
-    let (before, existed) = file::read(&path)?;
-    let mut after = before.clone();
-    let mut report = vec![];
+    );
+    if paths.is_empty() {
+        bail!("no kubeconfig path: pass --kubeconfig or set HOME");
+    }
     if args.migrate {
-        for o in migrate::migrate(&mut after) {
-            report.push(describe(&o));
-        }
-        if report.is_empty() {
-            report.push(
-                "no exec entry runs `aws eks get-token` or `aws-iam-authenticator token`".into(),
-            );
-        }
-    } else {
-        let Some(name) = &args.cluster_name else {
-            bail!("pass --cluster-name NAME (or --migrate to rewrite existing entries)");
-        };
-        let rt = crate::runtime()?;
-        let (info, region, profile) = rt.block_on(describe_cluster(args, name, env))?;
-        let spec = edit::SetupSpec {
-            entry_name: info.arn.clone(),
-            context_name: args.alias.clone().unwrap_or_else(|| info.arn.clone()),
-            server: info.endpoint,
-            ca_data: info.ca_data,
-            exec: edit::TokenExec {
-                cluster_name: name.clone(),
-                region: Some(region),
-                role_arn: args.role_arn.clone(),
-                profile_env: profile,
-                ..Default::default()
-            },
-        };
-        edit::apply_setup(&mut after, &spec);
-        report.push(format!(
+        return migrate_files(&paths, args.dry_run, out);
+    }
+    let Some(name) = &args.cluster_name else {
+        bail!("pass --cluster-name NAME (or --migrate to rewrite existing entries)");
+    };
+    let rt = crate::runtime()?;
+    let (info, region, profile) = rt.block_on(describe_cluster(args, name, env))?;
+    let spec = edit::SetupSpec {
+        entry_name: info.arn.clone(),
+        context_name: args.alias.clone().unwrap_or_else(|| info.arn.clone()),
+        server: info.endpoint,
+        ca_data: info.ca_data,
+        exec: edit::TokenExec {
+            cluster_name: name.clone(),
+            region: Some(region),
+            role_arn: args.role_arn.clone(),
+            profile_env: profile,
+            ..Default::default()
+        },
+    };
+    // kubectl writes an entry into the file of KUBECONFIG that defines it.
+    let path = file::where_to_write(&paths, "contexts", &[&spec.context_name])
+        .context("no kubeconfig path: pass --kubeconfig or set HOME")?;
+    edit_file(&path, args.dry_run, out, |doc| {
+        edit::apply_setup(doc, &spec);
+        vec![format!(
             "context {:?} for cluster {name}",
             spec.context_name
-        ));
+        )]
+    })?;
+    // kubectl takes current-context from the first file that sets it.
+    match file::current_context_file(&paths) {
+        Some(cc) if cc != path => edit_file(&cc, args.dry_run, out, |doc| {
+            doc.set("current-context", yaml::Node::str(&spec.context_name));
+            vec![format!("current context {:?}", spec.context_name)]
+        }),
+        _ => Ok(()),
     }
-    finish(out, &path, &before, &after, existed, args.dry_run, &report)
+}
+
+/// `--migrate`: every file of the load list that holds an entry to rewrite
+/// is rewritten in place (kubectl's rule: an entry stays in its file).
+fn migrate_files(paths: &[PathBuf], dry_run: bool, out: &mut dyn Write) -> Result<()> {
+    let mut any = false;
+    for p in paths.iter().filter(|p| p.exists()) {
+        let (doc, _) = file::read(&file::write_target(p)?)?;
+        if migrate::migrate(&mut doc.clone()).is_empty() {
+            continue;
+        }
+        any = true;
+        edit_file(p, dry_run, out, |doc| {
+            migrate::migrate(doc).iter().map(describe).collect()
+        })?;
+    }
+    if any {
+        return Ok(());
+    }
+    let first = paths.iter().find(|p| p.exists()).unwrap_or(&paths[0]);
+    edit_file(first, dry_run, out, |_| {
+        vec!["no exec entry runs `aws eks get-token` or `aws-iam-authenticator token`".into()]
+    })
+}
+
+/// Reads, changes and writes one kubeconfig under kubectl's `<file>.lock`
+/// (a dry run reads only), so concurrent runs of setup or kubectl never
+/// lose each other's entries.
+fn edit_file(
+    path: &Path,
+    dry_run: bool,
+    out: &mut dyn Write,
+    change: impl FnOnce(&mut yaml::Node) -> Vec<String>,
+) -> Result<()> {
+    let target = file::write_target(path)?;
+    let _lock = match dry_run {
+        true => None,
+        false => Some(crate::fsio::EditLock::acquire(
+            path,
+            crate::fsio::EDIT_LOCK_WAIT,
+        )?),
+    };
+    let (before, existed) = file::read(&target)?;
+    let mut after = before.clone();
+    let report = change(&mut after);
+    let change = Change {
+        path,
+        target: &target,
+        before: &before,
+        after: &after,
+        existed,
+    };
+    finish(out, &change, dry_run, &report)
 }
 
 fn describe(o: &migrate::Outcome) -> String {
@@ -107,17 +164,18 @@ fn describe(o: &migrate::Outcome) -> String {
     }
 }
 
-fn finish(
-    out: &mut dyn Write,
-    path: &std::path::Path,
-    before: &yaml::Node,
-    after: &yaml::Node,
+/// One file's change: the path as named, the file written, both versions.
+struct Change<'a> {
+    path: &'a Path,
+    target: &'a Path,
+    before: &'a yaml::Node,
+    after: &'a yaml::Node,
     existed: bool,
-    dry_run: bool,
-    report: &[String],
-) -> Result<()> {
-    let shown = path.display();
-    if existed && before == after {
+}
+
+fn finish(out: &mut dyn Write, c: &Change, dry_run: bool, report: &[String]) -> Result<()> {
+    let shown = c.path.display();
+    if c.existed && c.before == c.after {
         for r in report {
             writeln!(out, "{r}")?;
         }
@@ -125,14 +183,14 @@ fn finish(
         return Ok(());
     }
     if dry_run {
-        write!(out, "{}", file::diff(path, before, after, existed)?)?;
+        write!(out, "{}", file::diff(c.path, c.target, c.after)?)?;
         for r in report {
             writeln!(out, "# {r}")?;
         }
         writeln!(out, "# dry run: {shown} not written")?;
         return Ok(());
     }
-    let backup = file::write(path, after)?;
+    let backup = file::write(c.target, c.after)?;
     for r in report {
         writeln!(out, "{r}")?;
     }

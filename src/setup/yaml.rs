@@ -7,7 +7,7 @@
 //! few accessors the edits need.
 
 use anyhow::{Context, Result};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::fmt;
 
@@ -105,12 +105,16 @@ impl Node {
     }
 }
 
-/// Parses YAML text (an empty document is an empty mapping).
-pub fn parse(text: &str) -> Result<Node> {
+/// Parses YAML text (an empty document is an empty mapping). The error is
+/// the parser's, for the caller to show without quoting the text
+/// ([`crate::fsio::yaml_error`]).
+pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
     if text.trim().is_empty() {
         return Ok(Node::map());
     }
-    let node: Node = serde_saphyr::from_str(text).context("it is not valid YAML")?;
+    // `017` (kubectl reads it as text) stays the string "017", not 17.0.
+    let options = serde_saphyr::options! { leading_zero_numbers_as_strings: true };
+    let node: Node = serde_saphyr::from_str_with_options(text, options)?;
     Ok(match node {
         Node::Null => Node::map(),
         n => n,
@@ -192,18 +196,11 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Seq(v))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+        // Keys are read as written: a key `y` or `on` stays that text
+        // instead of becoming "true", and `007` stays "007".
         let mut m: Vec<(String, Node)> = vec![];
-        while let Some((k, v)) = a.next_entry::<Node, Node>()? {
-            let key = match k {
-                Node::Str(s) => s,
-                Node::Bool(b) => b.to_string(),
-                Node::Int(i) => i.to_string(),
-                Node::UInt(u) => u.to_string(),
-                Node::Float(f) => f.to_string(),
-                Node::Null => "null".into(),
-                _ => return Err(de::Error::custom("mapping keys must be scalars")),
-            };
-            m.push((key, v));
+        while let Some((k, v)) = a.next_entry::<String, Node>()? {
+            m.push((k, v));
         }
         Ok(Node::Map(m))
     }
@@ -251,6 +248,18 @@ mod tests {
             "a quoted true stays a string"
         );
         assert_eq!(n.get("num"), Some(&Node::str("1.20")));
+    }
+
+    #[test]
+    fn leading_zero_numbers_and_yaml11_keys_keep_their_text() {
+        // Was: an unquoted `017` in an extension came back as 17.0.
+        let n = parse("extension: {code: 017, mode: 0755}\ny: 1\non: 2\n").unwrap();
+        assert_eq!(n["extension"]["code"], Node::str("017"));
+        assert_eq!(n["extension"]["mode"], Node::str("0755"));
+        assert!(n.get("y").is_some() && n.get("on").is_some(), "{n:?}");
+        let again = parse(&render(&n).unwrap()).unwrap();
+        assert_eq!(again, n, "{}", render(&n).unwrap());
+        assert!(render(&n).unwrap().contains("017"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::aws::{Env, endpoint};
 use crate::exec_credential;
 use crate::secret::Secret;
 use anyhow::{Context, Result};
-use cache::{CacheKey, Entry, TokenCache};
+use cache::{CacheKey, Entry, SignedWith, TokenCache};
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
@@ -162,12 +162,14 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
         })
         .flatten()
         .map(TokenCache::new);
+    let secrets = EnvSecrets::of(&choice, env);
     if let (Some(c), Some(r)) = (
         &cache,
         profile::choose_region(args.region.as_deref(), env, None),
     ) {
         if let Some(hit) = c.get(
             &cache_key(args, &r.region, &choice, env),
+            secrets.signed_with(),
             OffsetDateTime::now_utc(),
             MIN_REPORTED_LIFETIME,
         ) {
@@ -175,7 +177,7 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
         }
     }
     let rt = crate::runtime()?;
-    let (token, exp) = match rt.block_on(obtain(args, env, &choice, cache.as_ref())) {
+    let (token, exp) = match rt.block_on(obtain(args, env, &choice, cache.as_ref(), &secrets)) {
         Err(e) if needs_sso_login(&e) && can_prompt(info.interactive) => {
             // kubectl handed us the user's terminal: log in, then go on.
             let mut tell = std::io::stderr().lock();
@@ -185,7 +187,7 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
                 crate::login::LoginOptions::default(),
                 &mut tell,
             ))?;
-            rt.block_on(obtain(args, env, &choice, cache.as_ref()))?
+            rt.block_on(obtain(args, env, &choice, cache.as_ref(), &secrets))?
         }
         r => r?,
     };
@@ -211,12 +213,40 @@ fn can_prompt(interactive: bool) -> bool {
     interactive && std::io::stdin().is_terminal()
 }
 
-/// The token from the cache (under its lock) or fetched and cached.
+/// The environment's secret key and session token when they sign the
+/// token (environment credentials, no `--profile`): the cache keeps a salted
+/// hash of them, so fixing a mistyped key is a miss.
+struct EnvSecrets {
+    secret_key: Option<Secret>,
+    session_token: Option<Secret>,
+}
+
+impl EnvSecrets {
+    fn of(choice: &profile::ProfileChoice, env: &Env) -> Self {
+        let used = !choice.from_flag && env.get("AWS_ACCESS_KEY_ID").is_some();
+        let get = |k| used.then(|| env.get(k)).flatten().map(Secret::new);
+        EnvSecrets {
+            secret_key: get("AWS_SECRET_ACCESS_KEY"),
+            session_token: get("AWS_SESSION_TOKEN"),
+        }
+    }
+
+    fn signed_with(&self) -> SignedWith<'_> {
+        SignedWith {
+            secret_key: self.secret_key.as_ref(),
+            session_token: self.session_token.as_ref(),
+        }
+    }
+}
+
+/// The token from the cache (under its lock) or fetched and cached. A
+/// failure while others wait on the lock is left for them to share.
 async fn obtain(
     args: &TokenArgs,
     env: &Env,
     choice: &profile::ProfileChoice,
     cache: Option<&TokenCache>,
+    secrets: &EnvSecrets,
 ) -> Result<(Secret, OffsetDateTime)> {
     let profiles = load_profiles(choice, env).await?;
     let region = profile::choose_region(args.region.as_deref(), env, profiles.get(&choice.name))
@@ -226,18 +256,28 @@ async fn obtain(
         })?
         .region;
     let key = cache_key(args, &region, choice, env);
-    let _lock = cache.map(|c| c.lock(&key));
-    if let Some(hit) =
-        cache.and_then(|c| c.get(&key, OffsetDateTime::now_utc(), MIN_REPORTED_LIFETIME))
-    {
+    let Some(c) = cache else {
+        return fetch(args, env, choice, &profiles, &region).await;
+    };
+    let lock = c.lock(&key).await;
+    let now = OffsetDateTime::now_utc();
+    if let Some(hit) = c.get(&key, secrets.signed_with(), now, MIN_REPORTED_LIFETIME) {
         return Ok((hit.token.clone(), hit.expires_at()));
     }
-    let (token, exp) = fetch(args, env, choice, &profiles, &region).await?;
-    if let Some(c) = cache {
-        // A cache that cannot be written costs speed, not correctness.
-        let _ = c.put(&Entry::new(key, token.clone(), exp));
+    if let Some(error) = lock.shared_failure() {
+        anyhow::bail!("{error} (the same failure as a concurrent kubectl-eksauth token call)");
     }
-    Ok((token, exp))
+    match fetch(args, env, choice, &profiles, &region).await {
+        Ok((token, exp)) => {
+            // A cache that cannot be written costs speed, not correctness.
+            let _ = c.put(&Entry::new(key, token.clone(), exp, secrets.signed_with()));
+            Ok((token, exp))
+        }
+        Err(e) => {
+            lock.record_failure(&format!("{e:#}"));
+            Err(e)
+        }
+    }
 }
 
 async fn load_profiles(choice: &profile::ProfileChoice, env: &Env) -> Result<Profiles> {

@@ -519,8 +519,8 @@ fn read_aws_auth_file(opts: &WhyOptions) -> AwsAuthFacts {
         return AwsAuthFacts::default();
     };
     let source = Some(format!("--aws-auth-file {}", path.display()));
-    match std::fs::read_to_string(path) {
-        Ok(text) => match configmap_data(&text) {
+    match crate::fsio::read_text(path, crate::fsio::CONFIG_LIMIT) {
+        Ok(text) => match configmap_data(&text).map_err(|e| crate::fsio::yaml_error(path, &e)) {
             Ok(data) => AwsAuthFacts {
                 source,
                 data: Some(data),
@@ -541,15 +541,15 @@ fn read_aws_auth_file(opts: &WhyOptions) -> AwsAuthFacts {
 }
 
 /// The `data` of an exported ConfigMap (YAML or JSON; JSON is YAML).
-pub fn configmap_data(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+pub fn configmap_data(
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, String>, serde_saphyr::Error> {
     #[derive(serde::Deserialize)]
     struct Cm {
         #[serde(default)]
         data: std::collections::BTreeMap<String, String>,
     }
-    serde_saphyr::from_str::<Cm>(text)
-        .map(|c| c.data)
-        .map_err(|e| format!("not a ConfigMap: {e}"))
+    serde_saphyr::from_str::<Cm>(text).map(|c| c.data)
 }
 
 async fn read_aws_auth(reader: Option<&Reader>, budget: Budget) -> AwsAuthFacts {

@@ -9,7 +9,7 @@ use crate::why::gather::{self, WhyOptions};
 use crate::why::report::{AllReport, Report};
 use crate::why::{checks, evidence::ExecKind};
 use anyhow::{Context, Result, bail};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 /// Exit status when `why` itself could not run.
@@ -19,6 +19,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub fn run(cmd: WhyCmd) -> Result<u8> {
     let opts = options(&cmd)?;
     let env = Env::real();
+    env.require_unicode(&crate::TEXT_VARS)?;
     let rt = crate::runtime()?;
     let color =
         cmd.output == "text" && std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
@@ -57,10 +58,14 @@ fn options(cmd: &WhyCmd) -> Result<WhyOptions> {
     let token = match cmd.token.as_deref() {
         None => None,
         Some("-") => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("could not read the token from stdin")?;
+            let bytes = crate::fsio::read_stdin(
+                crate::fsio::TOKEN_LIMIT,
+                Duration::from_secs_f64(cmd.timeout),
+            )
+            .context("could not read the token from stdin")?;
+            let s = String::from_utf8(bytes).map_err(|_| {
+                anyhow::anyhow!("could not read the token from stdin: it is not text")
+            })?;
             Some(Secret::new(s.trim().to_string()))
         }
         Some(t) => Some(Secret::new(t.trim().to_string())),
