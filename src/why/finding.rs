@@ -101,7 +101,7 @@ codes! {
     CredentialsMissing = "credentials-missing", Error, Credentials, "no AWS credentials could be resolved";
     ProfileNotFound = "profile-not-found", Error, Credentials, "the AWS profile does not exist";
     SsoSessionMissing = "sso-session-missing", Error, Credentials, "SSO profile, never logged in (no cached token)";
-    SsoSessionExpired = "sso-session-expired", Error, Credentials, "the cached SSO token has expired";
+    SsoSessionExpired = "sso-session-expired", Error, Credentials, "the cached SSO token has expired and cannot be refreshed";
     AssumeRoleDenied = "assume-role-denied", Error, Credentials, "AssumeRole refused (trust policy or permissions)";
     CredentialsExpired = "credentials-expired", Error, Credentials, "temporary credentials expired";
 
