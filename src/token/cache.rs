@@ -30,6 +30,8 @@ const FORMAT_VERSION: u32 = 1;
 const LOCK_WAIT: Duration = Duration::from_secs(20);
 /// Poll interval while the lock is held elsewhere.
 const LOCK_POLL: Duration = Duration::from_millis(25);
+/// A cache file larger than this is not ours (a token is under 4 KiB).
+const MAX_FILE_BYTES: u64 = 64 * 1024;
 
 /// The inputs that change the token. Kept sorted so equal keys hash equally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,14 +119,22 @@ impl TokenCache {
     /// The cached entry for `key` if it is ours, intact, and valid for more
     /// than `margin` after `now`. Every problem is a miss.
     pub fn get(&self, key: &CacheKey, now: OffsetDateTime, margin: Duration) -> Option<Entry> {
-        let path = self.path(key, "json");
-        let file = File::open(&path).ok()?;
+        let entry: Entry = serde_json::from_slice(&self.read_raw(key)?).ok()?;
+        let fresh = entry.expires_at() - now > margin;
+        (entry.version == FORMAT_VERSION && &entry.key == key && fresh).then_some(entry)
+    }
+
+    /// The bytes of `key`'s file if it is ours and private (any payload:
+    /// the role-credential cache keeps its own format beside the tokens).
+    pub fn read_raw(&self, key: &CacheKey) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let file = File::open(self.path(key, "json")).ok()?;
         if !private_file(&file) {
             return None;
         }
-        let entry: Entry = serde_json::from_reader(std::io::BufReader::new(file)).ok()?;
-        let fresh = entry.expires_at() - now > margin;
-        (entry.version == FORMAT_VERSION && &entry.key == key && fresh).then_some(entry)
+        let mut buf = Vec::new();
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).ok()?;
+        (buf.len() as u64 <= MAX_FILE_BYTES).then_some(buf)
     }
 
     /// Takes the per-key lock, waiting up to [`LOCK_WAIT`]. If the lock
@@ -154,13 +164,18 @@ impl TokenCache {
 
     /// Writes `entry` atomically (temporary file, fsync, rename) with mode 0600.
     pub fn put(&self, entry: &Entry) -> Result<()> {
+        let json = serde_json::to_vec(entry).context("could not encode the cache entry")?;
+        self.write_raw(&entry.key, &json)
+    }
+
+    /// Writes `bytes` as `key`'s file atomically (temporary file, fsync,
+    /// rename), mode 0600 from creation.
+    pub fn write_raw(&self, key: &CacheKey, bytes: &[u8]) -> Result<()> {
         self.ensure_dir()?;
-        let path = self.path(&entry.key, "json");
-        let tmp = self.dir.join(format!(
-            ".{}.{}.tmp",
-            entry.key.file_stem(),
-            std::process::id()
-        ));
+        let path = self.path(key, "json");
+        let tmp = self
+            .dir
+            .join(format!(".{}.{}.tmp", key.file_stem(), std::process::id()));
         let mut opts = OpenOptions::new();
         opts.create(true).truncate(true).write(true);
         set_private_mode(&mut opts);
@@ -168,7 +183,7 @@ impl TokenCache {
             let mut f = opts
                 .open(&tmp)
                 .with_context(|| format!("could not create {}", tmp.display()))?;
-            serde_json::to_writer(&mut f, entry).context("could not encode the cache entry")?;
+            f.write_all(bytes)?;
             f.flush()?;
             f.sync_all()?;
             std::fs::rename(&tmp, &path)

@@ -12,8 +12,9 @@ pub mod cache;
 pub mod presign;
 
 use crate::aws::credentials::{self, CredentialRequest};
+use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{self, Profiles};
-use crate::aws::{Env, endpoint};
+use crate::aws::{Env, endpoint, tls};
 use crate::exec_credential;
 use crate::secret::Secret;
 use anyhow::{Context, Result};
@@ -173,7 +174,9 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
         }
     }
     let rt = crate::runtime()?;
-    let (token, exp) = match rt.block_on(obtain(args, env, &choice, cache.as_ref())) {
+    let mfa = mfa_prompt(env.get("KUBERNETES_EXEC_INFO").is_some(), info.interactive);
+    let get = || obtain(args, env, &choice, cache.as_ref(), &mfa);
+    let (token, exp) = match rt.block_on(get()) {
         Err(e) if needs_sso_login(&e) && can_prompt(info.interactive) => {
             // kubectl handed us the user's terminal: log in, then go on.
             let mut tell = std::io::stderr().lock();
@@ -183,11 +186,25 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
                 false,
                 &mut tell,
             ))?;
-            rt.block_on(obtain(args, env, &choice, cache.as_ref()))?
+            rt.block_on(get())?
         }
         r => r?,
     };
     emit(out, info.api_version, &token, exp)
+}
+
+/// Whether an MFA code may be asked for: when kubectl says the call is
+/// interactive, or when a person runs the command by hand (no exec info);
+/// the prompt itself then needs a terminal.
+fn mfa_prompt(exec_info_given: bool, interactive: bool) -> MfaPrompt {
+    if exec_info_given && !interactive {
+        MfaPrompt::Never(
+            "kubectl did not hand the terminal over (KUBERNETES_EXEC_INFO says interactive: \
+             false: the exec entry's interactiveMode is Never, or kubectl itself has no terminal)",
+        )
+    } else {
+        MfaPrompt::Terminal
+    }
 }
 
 /// True when the failure is a missing or expired SSO session.
@@ -214,6 +231,7 @@ async fn obtain(
     env: &Env,
     choice: &profile::ProfileChoice,
     cache: Option<&TokenCache>,
+    mfa: &MfaPrompt,
 ) -> Result<(Secret, OffsetDateTime)> {
     let profiles = load_profiles(choice, env).await?;
     let region = profile::choose_region(args.region.as_deref(), env, profiles.get(&choice.name))
@@ -229,7 +247,7 @@ async fn obtain(
     {
         return Ok((hit.token.clone(), hit.expires_at()));
     }
-    let (token, exp) = fetch(args, env, choice, &profiles, &region).await?;
+    let (token, exp) = fetch(args, env, choice, &profiles, &region, (cache, mfa)).await?;
     if let Some(c) = cache {
         // A cache that cannot be written costs speed, not correctness.
         let _ = c.put(&Entry::new(key, token.clone(), exp));
@@ -250,8 +268,10 @@ async fn fetch(
     choice: &profile::ProfileChoice,
     profiles: &Profiles,
     region: &str,
+    (cache, mfa): (Option<&TokenCache>, &MfaPrompt),
 ) -> Result<(Secret, OffsetDateTime)> {
-    let sdk = crate::aws::sdk_base(region, choice).await;
+    let ca = tls::load(env, profiles.get(&choice.name))?;
+    let sdk = crate::aws::sdk_base(region, choice, ca.as_ref()).await?;
     let override_url = endpoint::sts_override(&sdk);
     let sts = endpoint::sts_endpoint(
         region,
@@ -268,6 +288,8 @@ async fn fetch(
         sdk: &sdk,
         env,
         now: SystemTime::now(),
+        cache,
+        mfa: mfa.clone(),
     };
     let creds = credentials::resolve(&req).await?;
     let signed_at = SystemTime::now();
