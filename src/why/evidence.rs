@@ -186,6 +186,9 @@ pub enum StsAnswer {
     },
     /// No answer (DNS, connect, TLS, timeout).
     Unreachable { reason: String },
+    /// The endpoint's certificate did not verify against the trusted roots
+    /// (the platform's plus `AWS_CA_BUNDLE`/`ca_bundle`): who issued it.
+    TlsUntrusted { issuer: String, reason: String },
 }
 
 /// The STS step.

@@ -5,7 +5,7 @@
 //! token` (`aws/credentials.rs`) print; STS's `ExpiredToken` answer to the
 //! token says the same as a locally known expiry. Codes: credentials-missing,
 //! profile-not-found, sso-session-missing, sso-session-expired,
-//! assume-role-denied, credentials-expired. What no pattern names stays an
+//! assume-role-denied, credentials-expired, mfa-required, aws-tls-untrusted. What no pattern names stays an
 //! exec-failed (`kubeconfig.rs`).
 
 use super::{last_lines, profile, profile_arg, setup_command, sh};
@@ -21,6 +21,22 @@ const STDERR_LINES: usize = 4;
 /// Patterns, lowercase, checked in this order: the first code whose
 /// patterns all appear in one of its alternatives wins.
 const PATTERNS: &[(Code, &[&[&str]])] = &[
+    (
+        Code::MfaRequired,
+        &[
+            &["mfa code", "cannot be asked for"],
+            &["enter mfa code for"],
+            &["mfa code for", "eoferror"],
+        ],
+    ),
+    (
+        Code::AwsTlsUntrusted,
+        &[
+            &["failed certificate verification"],
+            &["certificate_verify_failed"],
+            &["invalid peer certificate", "unknownissuer"],
+        ],
+    ),
     (
         Code::SsoSessionExpired,
         &[
@@ -160,6 +176,23 @@ fn finding(e: &Evidence, code: Code, stderr: &str) -> Finding {
                 "Refresh them: for an SSO profile\n{login}\n\
                  otherwise rerun your credential helper or export new keys. This says when it works again:\n{check_who}"
             )),
+        Code::MfaRequired => {
+            Finding::new(code, format!("Profile {p_or} needs an MFA code, and the exec command could not ask for it"))
+                .remedy(format!(
+                    "kubectl lets the exec command ask only when the exec entry's interactiveMode is \
+                     IfAvailable (the default) or Always and kubectl runs in a terminal; run a kubectl \
+                     command there once (the code is asked once per role session), or cache the role's \
+                     session now:\nkubectl eksauth whoami --profile {}",
+                    sh(&p_or)
+                ))
+        }
+        Code::AwsTlsUntrusted => Finding::new(code, "TLS to an AWS endpoint fails certificate verification")
+            .remedy(
+                "Behind a proxy that inspects TLS, point AWS_CA_BUNDLE at the proxy's CA certificate \
+                 (in the shell kubectl runs from, or in the exec entry's env), or add \
+                 `ca_bundle = /path/to/corporate-ca.pem` to the profile:\n\
+                 export AWS_CA_BUNDLE=/path/to/corporate-ca.pem",
+            ),
         Code::AssumeRoleDenied => {
             let role = e.kubeconfig.exec.as_ref().and_then(|x| x.role_arn.clone());
             let name = role.as_deref().and_then(Arn::parse).and_then(|a| a.name().map(str::to_string));

@@ -54,6 +54,10 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         StsAnswer::Unreachable { reason } => {
             unreachable(e, &sts.endpoint, reason).evidence(ev(json!({"reason": reason})))
         }
+        StsAnswer::TlsUntrusted { issuer, reason } => tls_untrusted(&sts.endpoint, issuer, reason)
+            .evidence(ev(
+                json!({"issuer": issuer, "reason": reason, "variable": "AWS_CA_BUNDLE"}),
+            )),
         StsAnswer::Error {
             status,
             code,
@@ -92,6 +96,25 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         },
     };
     vec![finding]
+}
+
+/// The endpoint's certificate comes from a CA nobody told us to trust:
+/// almost always a proxy that inspects TLS.
+pub fn tls_untrusted(endpoint: &str, issuer: &str, reason: &str) -> Finding {
+    Finding::new(
+        Code::AwsTlsUntrusted,
+        format!("TLS to the AWS endpoint {endpoint} is not trusted: its certificate was issued by {issuer}"),
+    )
+    .detail(format!(
+        "{reason}. A certificate for an AWS endpoint issued by {issuer} usually means a proxy that \
+         inspects TLS; the AWS CLI, the SDKs and this plugin fail verification until they trust its CA."
+    ))
+    .remedy(
+        "Get the proxy's CA certificate (PEM) from your IT team and point AWS_CA_BUNDLE at it \
+         (in the shell kubectl runs from, or in the exec entry's env):\n\
+         export AWS_CA_BUNDLE=/path/to/corporate-ca.pem\n\
+         or add `ca_bundle = /path/to/corporate-ca.pem` to the profile in ~/.aws/config",
+    )
 }
 
 fn unreachable(e: &Evidence, endpoint: &str, reason: &str) -> Finding {
