@@ -340,6 +340,59 @@ mod tests {
     }
 
     #[test]
+    fn mfa_required_from_exec() {
+        let e = failing(
+            "kubectl-eksauth: error: profile \"dev\" assumes role arn:aws:iam::111122223333:role/R \
+             with MFA (mfa_serial arn:aws:iam::111122223333:mfa/me), and the MFA code cannot be asked \
+             for: kubectl did not hand the terminal over",
+        );
+        let f = expect(&e, Code::MfaRequired, Severity::Error, "mfa-required");
+        assert!(f.remedy.contains("interactiveMode"), "{}", f.remedy);
+        assert!(f.remedy.contains("whoami --profile dev"), "{}", f.remedy);
+        assert!(!has(&e, Code::AssumeRoleDenied) && !has(&e, Code::ExecFailed));
+    }
+
+    #[test]
+    fn mfa_and_tls_failures_as_other_tools_print_them() {
+        let cases = [
+            (
+                "aws_cli_prompt_without_a_terminal",
+                "Enter MFA code for arn:aws:iam::1:mfa/me: \nEOFError",
+                Some(Code::MfaRequired),
+            ),
+            (
+                "botocore_ssl",
+                "SSL validation failed for https://sts.us-west-2.amazonaws.com/ \
+                 [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
+                Some(Code::AwsTlsUntrusted),
+            ),
+            (
+                "ours",
+                "TLS to the AWS endpoint https://sts.us-west-2.amazonaws.com failed certificate verification",
+                Some(Code::AwsTlsUntrusted),
+            ),
+        ];
+        for (name, stderr, want) in cases {
+            assert_eq!(classify(stderr), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn aws_tls_untrusted_from_exec() {
+        let e = failing(
+            "kubectl-eksauth: error: TLS to the AWS endpoint https://sts.us-west-2.amazonaws.com failed \
+             certificate verification: invalid peer certificate: UnknownIssuer",
+        );
+        let f = expect(
+            &e,
+            Code::AwsTlsUntrusted,
+            Severity::Error,
+            "aws-tls-untrusted",
+        );
+        assert!(f.remedy.contains("AWS_CA_BUNDLE"), "{}", f.remedy);
+    }
+
+    #[test]
     fn sso_session_missing() {
         let e = failing("Error loading SSO Token: Token for my-sso does not exist");
         let f = expect(

@@ -286,6 +286,30 @@ mod tests {
     }
 
     #[test]
+    fn aws_tls_untrusted_names_the_endpoint_the_issuer_and_the_variable() {
+        let mut e = answered(StsAnswer::TlsUntrusted {
+            issuer: "CN=Corp TLS Inspection CA, O=Example Corp".into(),
+            reason: "invalid peer certificate: UnknownIssuer".into(),
+        });
+        e.server.as_mut().unwrap().review = None;
+        let f = expect(
+            &e,
+            Code::AwsTlsUntrusted,
+            Severity::Error,
+            "aws-tls-untrusted",
+        );
+        let endpoint = e.sts.as_ref().unwrap().endpoint.clone();
+        assert!(f.title.contains(&endpoint), "{}", f.title);
+        assert!(f.title.contains("CN=Corp TLS Inspection CA"), "{}", f.title);
+        assert!(f.remedy.contains("AWS_CA_BUNDLE") && f.remedy.contains("ca_bundle"));
+        assert_eq!(
+            f.evidence["issuer"],
+            "CN=Corp TLS Inspection CA, O=Example Corp"
+        );
+        assert!(!has(&e, Code::StsUnreachable), "not also unreachable");
+    }
+
+    #[test]
     fn sts_unreachable() {
         let mut e = answered(StsAnswer::Unreachable {
             reason: "connection timed out".into(),
