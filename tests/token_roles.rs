@@ -411,3 +411,52 @@ fn why_names_aws_tls_untrusted_with_the_issuer_and_not_with_the_bundle() {
         "STS answered through the proxy: {codes:?}"
     );
 }
+
+#[test]
+fn sso_role_credentials_are_fetched_once_for_two_token_misses() {
+    let sim = Sim::start(&example());
+    let mut sb = Sandbox::new();
+    let cache = sb.path("kcache").display().to_string();
+    sb.set("AWS_ENDPOINT_URL_SSO", sim.url("sso"))
+        .set("AWS_ENDPOINT_URL_STS", sim.url("sts"))
+        .set("KUBECACHEDIR", cache);
+    sb.write(
+        ".aws/config",
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = AdministratorAccess\n\
+         [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    use sha1::{Digest, Sha1};
+    sb.write(
+        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
+        &format!(
+            r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"sso-token-alice","expiresAt":"{later}"}}"#
+        ),
+    );
+    let portal_calls = || {
+        sim.log()
+            .lines()
+            .filter(|l| l.starts_with("eks-sim sso ") && l.contains("/federation/credentials"))
+            .count()
+    };
+    let first = run(sb.eksauth(&token_args("demo", &["--profile", "dev"])));
+    first.ok();
+    let second = run(sb.eksauth(&token_args("other", &["--profile", "dev"])));
+    second.ok();
+    assert_eq!(portal_calls(), 1, "{}", sim.log());
+    assert_eq!(key_id(&first.token()), key_id(&second.token()));
+    let files: Vec<String> = std::fs::read_dir(sb.path("kcache/eksauth"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(
+        files.iter().all(|f| !f.contains("sso-token-alice")),
+        "the SSO access token is never cached by us"
+    );
+}

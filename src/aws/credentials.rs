@@ -282,13 +282,15 @@ fn build_chain(
 /// bounded, and the MFA prompt by [`crate::aws::mfa::MFA_WAIT`].
 pub async fn resolve(req: &CredentialRequest<'_>) -> Result<Credentials, CredentialsFailure> {
     check_profile_exists(req.profile, req.profiles, req.env)?;
+    let sso_key = uses_profile(req)
+        .then(|| crate::aws::role::sso_cache_key(req, &req.profile.name))
+        .flatten();
     let base = if uses_role_profile(req) {
         crate::aws::role::profile_credentials(req, &req.profile.name, 0).await?
+    } else if let Some(key) = sso_key {
+        crate::aws::role::cached(req, &key, || resolve_chain_bounded(req)).await?
     } else {
-        match tokio::time::timeout(RESOLVE_TIMEOUT, resolve_chain(req)).await {
-            Ok(r) => r?,
-            Err(_) => return Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
-        }
+        resolve_chain_bounded(req).await?
     };
     check_not_expired(
         &base,
@@ -311,12 +313,24 @@ pub async fn resolve(req: &CredentialRequest<'_>) -> Result<Credentials, Credent
     Ok(creds)
 }
 
-/// True when the chosen profile's role is what the chain would use: a
-/// `role_arn` profile, unless environment keys win (they do over a profile
-/// named by `AWS_PROFILE`, not over `--profile`).
+/// True when the chain would use the chosen profile: environment keys win
+/// over a profile named by `AWS_PROFILE`, not over `--profile`.
+fn uses_profile(req: &CredentialRequest<'_>) -> bool {
+    req.profile.from_flag || !env_has_keys(req.env)
+}
+
+/// True when the chosen profile is a `role_arn` profile the chain would use.
 fn uses_role_profile(req: &CredentialRequest<'_>) -> bool {
-    (req.profile.from_flag || !env_has_keys(req.env))
-        && crate::aws::role::role_profile(req.profiles, &req.profile.name).is_some()
+    uses_profile(req) && crate::aws::role::role_profile(req.profiles, &req.profile.name).is_some()
+}
+
+async fn resolve_chain_bounded(
+    req: &CredentialRequest<'_>,
+) -> Result<Credentials, CredentialsFailure> {
+    match tokio::time::timeout(RESOLVE_TIMEOUT, resolve_chain(req)).await {
+        Ok(r) => r,
+        Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
+    }
 }
 
 async fn resolve_chain(req: &CredentialRequest<'_>) -> Result<Credentials, CredentialsFailure> {
@@ -343,9 +357,15 @@ pub async fn sdk_profile_credentials(
         .profile_name(name)
         .build();
     let imds = Err("not used by a source profile");
-    match tokio::time::timeout(RESOLVE_TIMEOUT, provider.provide_credentials()).await {
-        Ok(r) => r.map_err(|e| explain(req, &imds, e)),
-        Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
+    let fetch = || async {
+        match tokio::time::timeout(RESOLVE_TIMEOUT, provider.provide_credentials()).await {
+            Ok(r) => r.map_err(|e| explain(req, &imds, e)),
+            Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
+        }
+    };
+    match crate::aws::role::sso_cache_key(req, name) {
+        Some(key) => crate::aws::role::cached(req, &key, fetch).await,
+        None => fetch().await,
     }
 }
 

@@ -10,7 +10,9 @@
 //! external id, the duration and the STS endpoint. A cached session is used
 //! until [`ROLE_MARGIN`] before it expires, so a token miss does not call
 //! AssumeRole (or ask for an MFA code) again; the token's expiry stays
-//! capped by the session's (`token::expiration`).
+//! capped by the session's (`token::expiration`). SSO profiles' role
+//! credentials (GetRoleCredentials) are cached the same way
+//! ([`sso_cache_key`]), so a token miss does not call the SSO portal either.
 
 use crate::aws::credentials::{CredentialRequest, CredentialsFailure};
 use crate::aws::mfa::{self, MfaPrompt};
@@ -207,19 +209,60 @@ pub async fn assume_cached(
 ) -> Result<Credentials, CredentialsFailure> {
     let endpoint = sts_endpoint(req);
     let key = cache_key(spec, base.access_key_id(), &endpoint);
-    let _lock = req.cache.map(|c| c.lock(&key));
-    if let Some(hit) = req.cache.and_then(|c| lookup(c, &key, req.now)) {
+    cached(req, &key, || async {
+        let code = match &spec.mfa_serial {
+            Some(serial) => Some(mfa_code(req, spec, serial).await?),
+            None => None,
+        };
+        assume(req, base, spec, code.as_deref(), &endpoint).await
+    })
+    .await
+}
+
+/// Credentials for `key` from the cache (under its lock: concurrent calls
+/// fetch once), else from `fetch`, then cached.
+pub async fn cached<F, Fut>(
+    req: &CredentialRequest<'_>,
+    key: &CacheKey,
+    fetch: F,
+) -> Result<Credentials, CredentialsFailure>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Credentials, CredentialsFailure>>,
+{
+    let _lock = req.cache.map(|c| c.lock(key));
+    if let Some(hit) = req.cache.and_then(|c| lookup(c, key, req.now)) {
         return Ok(hit);
     }
-    let code = match &spec.mfa_serial {
-        Some(serial) => Some(mfa_code(req, spec, serial).await?),
-        None => None,
-    };
-    let creds = assume(req, base, spec, code.as_deref(), &endpoint).await?;
+    let creds = fetch().await?;
     if let Some(c) = req.cache {
-        store(c, &key, &creds);
+        store(c, key, &creds);
     }
     Ok(creds)
+}
+
+/// The cache key of an SSO profile's role credentials (what
+/// GetRoleCredentials returns): the profile, account, role, SSO session or
+/// start URL and portal endpoint; never the access token. None when `name`
+/// is not itself an SSO role profile.
+pub fn sso_cache_key(req: &CredentialRequest<'_>, name: &str) -> Option<CacheKey> {
+    let p = req.profiles.get(name)?;
+    let get = |k: &str| p.get(k).map(str::trim).filter(|v| !v.is_empty());
+    let (account, role) = (get("sso_account_id")?, get("sso_role_name")?);
+    let session = get("sso_session").or_else(|| get("sso_start_url"))?;
+    let portal = req
+        .env
+        .get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| req.env.get("AWS_ENDPOINT_URL"));
+    Some(
+        CacheKey::default()
+            .with("kind", Some("sso-role-credentials"))
+            .with("profile", Some(name))
+            .with("sso_account_id", Some(account))
+            .with("sso_role_name", Some(role))
+            .with("sso_session", Some(session))
+            .with("sso_endpoint", portal.as_deref()),
+    )
 }
 
 async fn mfa_code(
