@@ -460,3 +460,62 @@ fn sso_role_credentials_are_fetched_once_for_two_token_misses() {
         "the SSO access token is never cached by us"
     );
 }
+
+/// A kubeconfig whose user runs `token --profile guarded` with `mode`.
+fn guarded_kubeconfig(sim: &Sim, sb: &Sandbox, mode: &str) -> String {
+    let path = sb.path(&format!("kubeconfig-{mode}"));
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: demo\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
+         contexts:\n- name: demo\n  context: {{cluster: demo, user: guarded}}\ncurrent-context: demo\n\
+         users:\n- name: guarded\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      \
+         interactiveMode: {mode}\n      command: {cmd:?}\n      \
+         args: [token, --cluster-name, demo, --region, us-west-2, --profile, guarded]\n",
+        server = sim.url("kube"),
+        ca = sim.ca_file(),
+        cmd = bin().display().to_string(),
+    );
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn real_kubectl_lets_the_plugin_ask_for_mfa_only_when_its_interactive_mode_allows() {
+    let sim = mfa_world();
+    let sb = role_sandbox(&sim.url("sts"), "");
+    let kubectl_argv = |kc: &str| {
+        vec![
+            kubectl().display().to_string(),
+            "--kubeconfig".to_string(),
+            kc.to_string(),
+            "get".to_string(),
+            "namespaces".to_string(),
+        ]
+    };
+    // interactiveMode Never: kubectl says interactive false; refused at once.
+    let never = guarded_kubeconfig(&sim, &sb, "Never");
+    let (tty, _, code) = on_terminal(&sb, MFA_CODE, &kubectl_argv(&never));
+    assert_ne!(code, 0);
+    assert!(!tty.contains("MFA code for"), "not asked: {tty}");
+    assert!(
+        tty.contains("cannot be asked for"),
+        "kubectl shows the plugin's paragraph: {tty}"
+    );
+    assert_eq!(sts_requests(&sim), 0, "{}", sim.log());
+
+    // IfAvailable on a terminal: asked, one AssumeRole (the cluster's answer
+    // to this role does not matter here); a later call that may not ask is
+    // served from the caches.
+    let ask = guarded_kubeconfig(&sim, &sb, "IfAvailable");
+    let (tty, _, _) = on_terminal(&sb, MFA_CODE, &kubectl_argv(&ask));
+    assert!(
+        tty.contains(&format!("MFA code for {MFA_SERIAL}:")),
+        "{tty}"
+    );
+    assert_eq!(assume_roles(&sim), 1, "{}", sim.log());
+    let (tty, _, _) = on_terminal(&sb, MFA_CODE, &kubectl_argv(&never));
+    assert!(
+        !tty.contains("MFA code for") && !tty.contains("cannot be asked"),
+        "{tty}"
+    );
+    assert_eq!(assume_roles(&sim), 1, "{}", sim.log());
+}
