@@ -213,10 +213,10 @@ impl ServerCertVerifier for Recording {
             ocsp_response,
             now,
         );
-        if r.is_err() {
-            if let Ok(mut s) = self.seen.lock() {
-                *s = issuer_of(end_entity).or_else(|| Some("(unreadable)".into()));
-            }
+        if r.is_err()
+            && let Ok(mut s) = self.seen.lock()
+        {
+            *s = issuer_of(end_entity).or_else(|| Some("(unreadable)".into()));
         }
         r
     }

@@ -293,7 +293,8 @@ mod tests {
     fn a_role_that_requires_mfa_checks_serial_and_code() {
         let dir = directory();
         let alice = caller("alice");
-        let cases: [(&str, Vec<(String, String)>, Result<(), &str>); 6] = [
+        type Case<'a> = (&'a str, Vec<(String, String)>, Result<(), &'a str>);
+        let cases: [Case; 6] = [
             ("right_serial_and_code", with_mfa(ALICE_MFA, "123456"), Ok(())),
             ("no_mfa_at_all_denied", params(MFA_ROLE, "s1", None), Err("AccessDenied")),
             ("wrong_code_denied", with_mfa(ALICE_MFA, "123457"), Err("AccessDenied")),
