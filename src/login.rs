@@ -14,9 +14,7 @@ use crate::aws::profile::{self, Profiles};
 use crate::aws::sso;
 use crate::secret::Secret;
 use anyhow::{Context, Result, bail};
-use aws_config::BehaviorVersion;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use aws_types::region::Region;
 use serde::Serialize;
 use std::future::Future;
 use std::io::Write;
@@ -315,12 +313,9 @@ pub async fn login(
     let t = target(&profiles, &choice.name)?;
     let home = crate::aws::credentials::home_dir()
         .context("HOME is not set; the SSO cache lives under it")?;
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(t.region.clone()))
-        .timeout_config(crate::aws::credentials::timeouts())
-        .no_credentials()
-        .load()
-        .await;
+    // The base configuration: timeouts, and the CA bundle (AWS_CA_BUNDLE / ca_bundle).
+    let ca = crate::aws::tls::load(env, profiles.get(&choice.name))?;
+    let sdk = crate::aws::sdk_base(&t.region, &choice, ca.as_ref()).await?;
     let client = aws_sdk_ssooidc::Client::new(&sdk);
     let now = OffsetDateTime::now_utc();
     let reg = crate::aws_session::bounded(

@@ -519,3 +519,39 @@ fn real_kubectl_lets_the_plugin_ask_for_mfa_only_when_its_interactive_mode_allow
     );
     assert_eq!(assume_roles(&sim), 1, "{}", sim.log());
 }
+
+#[test]
+fn the_ca_bundle_reaches_the_sdk_providers_too_sso_behind_a_tls_proxy() {
+    let sim = Sim::start(&example());
+    let mut sb = Sandbox::new();
+    sb.set("AWS_ENDPOINT_URL_SSO", sim.url("sso_tls"));
+    sb.write(
+        ".aws/config",
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = AdministratorAccess\n\
+         [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    use sha1::{Digest, Sha1};
+    sb.write(
+        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
+        &format!(
+            r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"sso-token-alice","expiresAt":"{later}"}}"#
+        ),
+    );
+    let args = token_args("demo", &["--profile", "dev", "--no-cache"]);
+    let r = run(sb.eksauth(&args));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("failed certificate verification") && r.stderr.contains("AWS_CA_BUNDLE"),
+        "{}",
+        r.stderr
+    );
+    sb.set("AWS_CA_BUNDLE", aws_ca(&sim));
+    let ok = run(sb.eksauth(&args));
+    ok.ok();
+    assert!(key_id(&ok.token()).starts_with("ASIA"));
+}

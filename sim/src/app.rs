@@ -62,6 +62,8 @@ struct Listeners {
     kube_wrong_ca: TcpListener,
     /// STS over TLS with a CA clients do not trust by default.
     sts_tls: TcpListener,
+    /// The SSO portal over TLS, with the same CA.
+    sso_tls: TcpListener,
 }
 
 async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> {
@@ -76,6 +78,7 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
         hang: bind().await?,
         kube_wrong_ca: bind().await?,
         sts_tls: bind().await?,
+        sso_tls: bind().await?,
     };
     let closed_port = faults::closed_port()
         .await
@@ -129,6 +132,7 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
         closed: closed_url,
         kube_wrong_ca: wrong_ca_url,
         sts_tls: format!("https://{}", authority(&listeners.sts_tls)?),
+        sso_tls: format!("https://{}", authority(&listeners.sso_tls)?),
         aws_ca_file,
     };
     let acceptors = Acceptors {
@@ -171,9 +175,16 @@ struct Acceptors {
 
 fn spawn_servers(l: Listeners, a: Acceptors, world: &Arc<World>) {
     let (tls, other_tls) = (a.cluster, a.other);
-    let servers: [Server; 8] = [
+    let servers: [Server; 9] = [
         (l.sts, "sts", "sts", None, sts::handler),
-        (l.sts_tls, "sts-tls", "sts", Some(a.aws), sts::handler),
+        (
+            l.sts_tls,
+            "sts-tls",
+            "sts",
+            Some(a.aws.clone()),
+            sts::handler,
+        ),
+        (l.sso_tls, "sso-tls", "sso", Some(a.aws), sso::handler),
         (l.sso, "sso", "sso", None, sso::handler),
         (l.sso_oidc, "sso-oidc", "sso_oidc", None, sso_oidc::handler),
         (l.eks, "eks", "eks", None, eks::handler),

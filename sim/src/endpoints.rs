@@ -38,6 +38,8 @@ pub struct Endpoints {
     /// STS over https with a certificate from a CA clients do not trust
     /// (what a TLS-inspecting proxy looks like); trust it with `aws_ca_file`.
     pub sts_tls: String,
+    /// The SSO portal over https with a certificate from the same CA.
+    pub sso_tls: String,
     /// Path of the CA that signed `sts_tls`'s certificate (for AWS_CA_BUNDLE).
     pub aws_ca_file: PathBuf,
 }
