@@ -555,3 +555,27 @@ fn the_ca_bundle_reaches_the_sdk_providers_too_sso_behind_a_tls_proxy() {
     ok.ok();
     assert!(key_id(&ok.token()).starts_with("ASIA"));
 }
+
+#[test]
+fn whoami_on_a_terminal_fills_the_cache_a_non_interactive_token_then_uses() {
+    let sim = mfa_world();
+    let mut sb = role_sandbox(&sim.url("sts"), "");
+    let whoami = vec![
+        bin().display().to_string(),
+        "whoami".to_string(),
+        "--profile".to_string(),
+        "guarded".to_string(),
+    ];
+    let (tty, _, _) = on_terminal(&sb, MFA_CODE, &whoami);
+    assert!(
+        tty.contains(&format!("MFA code for {MFA_SERIAL}:")),
+        "{tty}"
+    );
+    assert_eq!(assume_roles(&sim), 1, "{}", sim.log());
+    // What the mfa-required paragraph promises: kubectl's non-interactive
+    // call in another region now gets a token from the cached session.
+    sb.set("KUBERNETES_EXEC_INFO", EXEC_INFO_BATCH);
+    let r = run(sb.eksauth(&token_args("demo", &["--profile", "guarded"])));
+    r.ok();
+    assert_eq!(assume_roles(&sim), 1, "{}", sim.log());
+}

@@ -7,7 +7,9 @@
 //! cache's directory and writer: 0700 directory, 0600 files, atomic
 //! replace), keyed without secrets: the role ARN, the session name as
 //! configured, the source credentials' access key id, the MFA serial, the
-//! external id, the duration and the STS endpoint. A cached session is used
+//! external id, the duration and an STS endpoint override (not the region:
+//! a session is valid everywhere, so `whoami` in another region fills the
+//! cache `token` reads). A cached session is used
 //! until [`ROLE_MARGIN`] before it expires, so a token miss does not call
 //! AssumeRole (or ask for an MFA code) again; the token's expiry stays
 //! capped by the session's (`token::expiration`). SSO profiles' role
@@ -132,8 +134,11 @@ fn own_keys(profiles: &Profiles, name: &str) -> Result<Credentials, CredentialsF
     }
 }
 
-/// The cache key of a role session: never a secret.
-pub fn cache_key(spec: &RoleSpec, source_key_id: &str, sts_endpoint: &str) -> CacheKey {
+/// The cache key of a role session: never a secret. `sts_override` is an
+/// STS endpoint override (a stand-in such as a simulator issues other
+/// sessions); the region is not in the key: a session from any regional STS
+/// endpoint is valid everywhere.
+pub fn cache_key(spec: &RoleSpec, source_key_id: &str, sts_override: Option<&str>) -> CacheKey {
     let duration = spec.duration_seconds.map(|d| d.to_string());
     CacheKey::default()
         .with("kind", Some("role-credentials"))
@@ -146,7 +151,7 @@ pub fn cache_key(spec: &RoleSpec, source_key_id: &str, sts_endpoint: &str) -> Ca
         .with("mfa_serial", spec.mfa_serial.as_deref())
         .with("external_id", spec.external_id.as_deref())
         .with("duration_seconds", duration.as_deref())
-        .with("sts_endpoint", Some(sts_endpoint))
+        .with("sts_endpoint_override", sts_override)
 }
 
 /// A role session as cached.
@@ -208,7 +213,8 @@ pub async fn assume_cached(
     spec: &RoleSpec,
 ) -> Result<Credentials, CredentialsFailure> {
     let endpoint = sts_endpoint(req);
-    let key = cache_key(spec, base.access_key_id(), &endpoint);
+    let sts_override = crate::aws::endpoint::sts_override(req.sdk);
+    let key = cache_key(spec, base.access_key_id(), sts_override.as_deref());
     cached(req, &key, || async {
         let code = match &spec.mfa_serial {
             Some(serial) => Some(mfa_code(req, spec, serial).await?),
@@ -433,18 +439,15 @@ mod tests {
     fn the_cache_key_separates_what_changes_the_session_and_holds_no_secret() {
         let p = profiles(CONFIG);
         let (spec, _) = role_profile(&p, "mfa").unwrap();
-        let k = cache_key(&spec, "AKIA2", "https://sts.us-west-2.amazonaws.com");
-        let other_source = cache_key(&spec, "AKIA3", "https://sts.us-west-2.amazonaws.com");
+        let k = cache_key(&spec, "AKIA2", None);
+        let other_source = cache_key(&spec, "AKIA3", None);
         let no_mfa = RoleSpec {
             mfa_serial: None,
             ..spec.clone()
         };
         assert_ne!(k, other_source);
-        assert_ne!(
-            k,
-            cache_key(&no_mfa, "AKIA2", "https://sts.us-west-2.amazonaws.com")
-        );
-        assert_ne!(k, cache_key(&spec, "AKIA2", "http://127.0.0.1:1"));
+        assert_ne!(k, cache_key(&no_mfa, "AKIA2", None));
+        assert_ne!(k, cache_key(&spec, "AKIA2", Some("http://127.0.0.1:1")));
         let json = serde_json::to_string(&k).unwrap();
         assert!(json.contains("arn:aws:iam::1:mfa/me") && !json.contains("\"s\""));
     }
