@@ -345,6 +345,11 @@ fn a_ca_bundle_makes_sts_behind_a_tls_proxy_work() {
         "names the endpoint: {}",
         r.stderr
     );
+    assert!(
+        r.stderr.contains("issued by CN=eks-sim TLS inspection CA"),
+        "names the issuer: {}",
+        r.stderr
+    );
 
     let mut with_env = tls_sandbox(&sim, "");
     with_env.set("AWS_CA_BUNDLE", aws_ca(&sim));

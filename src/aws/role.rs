@@ -35,6 +35,8 @@ use std::time::{Duration, SystemTime};
 pub const ROLE_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// Bumped when the cached format or the key's meaning changes.
 const FORMAT_VERSION: u32 = 1;
+/// Bound on the handshake that finds a rejected certificate's issuer.
+const ISSUER_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Profiles that name each other as source deeper than this are a loop.
 const MAX_CHAIN: usize = 5;
 
@@ -325,7 +327,7 @@ async fn assume(
     let out = match tokio::time::timeout(crate::aws::credentials::RESOLVE_TIMEOUT, op.send()).await
     {
         Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Err(explain(spec, endpoint, &e)),
+        Ok(Err(e)) => return Err(name_issuer(explain(spec, endpoint, &e)).await),
         Err(_) => {
             return Err(CredentialsFailure::TimedOut(
                 crate::aws::credentials::RESOLVE_TIMEOUT,
@@ -343,6 +345,22 @@ async fn assume(
         SystemTime::try_from(*c.expiration()).ok(),
         "AssumeRole",
     ))
+}
+
+/// A TLS verification failure names who issued the certificate (one more
+/// handshake, bounded; the SDK's error does not say).
+async fn name_issuer(f: CredentialsFailure) -> CredentialsFailure {
+    match f {
+        CredentialsFailure::TlsUntrusted { endpoint, detail } => {
+            let issuer = crate::aws::tls::probe_issuer(&endpoint, None, ISSUER_PROBE_TIMEOUT).await;
+            let detail = match issuer {
+                Some(i) => format!("{detail} (the certificate was issued by {i})"),
+                None => detail,
+            };
+            CredentialsFailure::TlsUntrusted { endpoint, detail }
+        }
+        other => other,
+    }
 }
 
 /// AssumeRole's failure in one paragraph: the service's code and message,

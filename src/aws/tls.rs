@@ -244,6 +244,32 @@ impl ServerCertVerifier for Recording {
     }
 }
 
+/// Who issued the certificate `url`'s server shows, when it does not verify
+/// against the platform's roots plus `ca`: one TLS handshake, bounded by
+/// `timeout`, nothing sent. None when it verifies or cannot be reached.
+pub async fn probe_issuer(
+    url: &str,
+    ca: Option<&CaBundle>,
+    timeout: std::time::Duration,
+) -> Option<String> {
+    let uri: http::Uri = url.parse().ok()?;
+    if uri.scheme_str() != Some("https") {
+        return None;
+    }
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    let port = uri.port_u16().unwrap_or(443);
+    let seen = SeenIssuer::default();
+    let config = recording_client_config(ca, seen.clone()).ok()?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = ServerName::try_from(host.to_string()).ok()?;
+    let handshake = async {
+        let tcp = tokio::net::TcpStream::connect((host, port)).await.ok()?;
+        connector.connect(name, tcp).await.ok()
+    };
+    let _ = tokio::time::timeout(timeout, handshake).await;
+    seen.lock().ok()?.clone()
+}
+
 /// True when an error's text says TLS certificate verification failed.
 pub fn is_verification_failure(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
