@@ -584,3 +584,20 @@ fn whoami_on_a_terminal_fills_the_cache_a_non_interactive_token_then_uses() {
     r.ok();
     assert_eq!(assume_roles(&sim), 1, "{}", sim.log());
 }
+
+#[test]
+fn why_names_aws_tls_untrusted_for_the_eks_api_behind_a_tls_proxy() {
+    let sim = Sim::start(&example());
+    let mut sb = common::why_sim::sandbox(&sim, ADMIN_KEY);
+    // The proxy's certificate is what fails, before any EKS request: the
+    // simulator's TLS listener stands in for EKS behind such a proxy.
+    sb.set("AWS_ENDPOINT_URL_EKS", sim.url("sts_tls"));
+    let (_, report) = common::why_sim::why(&sb, &[]);
+    let f = finding(&report, "aws-tls-untrusted", "error");
+    assert!(text(f, "title").contains(&sim.url("sts_tls")), "{f}");
+    assert!(
+        text(f, "title").contains("eks-sim TLS inspection CA"),
+        "{f}"
+    );
+    assert_eq!(f["evidence"]["variable"], "AWS_CA_BUNDLE");
+}

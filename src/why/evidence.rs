@@ -267,6 +267,9 @@ pub struct EksFacts {
     pub access_entry: Option<EksCall<Option<AccessEntryInfo>>>,
     /// The `Date` header of the EKS API's answer.
     pub server_date: Option<OffsetDateTime>,
+    /// When DescribeCluster failed TLS verification: the endpoint and the
+    /// issuer of the certificate it showed.
+    pub tls_untrusted: Option<(String, String)>,
 }
 
 /// The aws-auth ConfigMap.

@@ -388,6 +388,16 @@ async fn ask_sts(
     })
 }
 
+/// The EKS endpoint whose certificate did not verify, and who issued it.
+async fn eks_tls_issuer(sdk: &aws_types::SdkConfig, region: &str) -> (String, String) {
+    let endpoint = crate::aws::endpoint::service_override(sdk, "EKS")
+        .unwrap_or_else(|| format!("https://eks.{region}.amazonaws.com"));
+    let issuer = crate::aws::tls::probe_issuer(&endpoint, None, Duration::from_secs(3))
+        .await
+        .unwrap_or_else(|| "an issuer that could not be read".into());
+    (endpoint, issuer)
+}
+
 /// The CA bundle the exec entry's AWS calls trust: `AWS_CA_BUNDLE` (the
 /// entry's `env` first, then ours), else its profile's `ca_bundle`. A bundle
 /// that cannot be used counts as none: the STS check then says what fails.
@@ -501,6 +511,7 @@ async fn ask_eks(
         describe: EksCall::Failed(String::new()),
         access_entry: None,
         server_date: None,
+        tls_untrusted: None,
     };
     let sdk = match sdk {
         Ok(s) => s,
@@ -513,6 +524,11 @@ async fn ask_eks(
     facts.describe = tokio::time::timeout(budget.left(), eks::describe(&client, &cluster))
         .await
         .unwrap_or_else(|_| EksCall::Failed("DescribeCluster timed out".into()));
+    if let EksCall::Failed(msg) = &facts.describe
+        && crate::aws::tls::is_verification_failure(msg)
+    {
+        facts.tls_untrusted = Some(eks_tls_issuer(sdk, &facts.region).await);
+    }
     let mode = match &facts.describe {
         EksCall::Ok(c) => c.authentication_mode.clone(),
         _ => None,
