@@ -555,6 +555,12 @@ fn the_ca_bundle_reaches_the_sdk_providers_too_sso_behind_a_tls_proxy() {
         "{}",
         r.stderr
     );
+    assert!(
+        r.stderr.contains(&sim.url("sso_tls"))
+            && r.stderr.contains("issued by CN=eks-sim TLS inspection CA"),
+        "names the portal and the issuer: {}",
+        r.stderr
+    );
     sb.set("AWS_CA_BUNDLE", aws_ca(&sim));
     let ok = run(sb.eksauth(&args));
     ok.ok();

@@ -328,7 +328,8 @@ async fn resolve_chain_bounded(
     req: &CredentialRequest<'_>,
 ) -> Result<Credentials, CredentialsFailure> {
     match tokio::time::timeout(RESOLVE_TIMEOUT, resolve_chain(req)).await {
-        Ok(r) => r,
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(f)) => Err(crate::aws::role::name_issuer(f).await),
         Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
     }
 }
@@ -501,7 +502,8 @@ fn explain(
     }
     if crate::aws::tls::is_verification_failure(&detail) {
         return CredentialsFailure::TlsUntrusted {
-            endpoint: format!("used by profile {:?}", req.profile.name),
+            endpoint: sso_portal(req)
+                .unwrap_or_else(|| format!("used by profile {:?}", req.profile.name)),
             detail: causes(&e),
         };
     }
@@ -515,6 +517,28 @@ fn explain(
         from: format!(" for profile {:?}", req.profile.name),
         detail: causes(&e),
     }
+}
+
+/// The SSO portal an SSO profile's credentials come from (the override,
+/// else the `sso_region`'s portal), for messages.
+fn sso_portal(req: &CredentialRequest<'_>) -> Option<String> {
+    let s = sso::sso_profile(req.profiles, &req.profile.name)?;
+    if let Some(o) = req
+        .env
+        .get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| req.env.get("AWS_ENDPOINT_URL"))
+    {
+        return Some(o);
+    }
+    let region = match &s.session {
+        Some(session) => req.profiles.sso_session_get(session, "sso_region"),
+        None => req
+            .profiles
+            .get(&s.profile)
+            .and_then(|p| p.get("sso_region"))
+            .map(str::to_string),
+    }?;
+    Some(format!("https://portal.sso.{region}.amazonaws.com"))
 }
 
 /// `$HOME`, where the AWS CLI keeps `~/.aws/sso/cache`.

@@ -349,7 +349,7 @@ async fn assume(
 
 /// A TLS verification failure names who issued the certificate (one more
 /// handshake, bounded; the SDK's error does not say).
-async fn name_issuer(f: CredentialsFailure) -> CredentialsFailure {
+pub async fn name_issuer(f: CredentialsFailure) -> CredentialsFailure {
     match f {
         CredentialsFailure::TlsUntrusted { endpoint, detail } => {
             let issuer = crate::aws::tls::probe_issuer(&endpoint, None, ISSUER_PROBE_TIMEOUT).await;
