@@ -185,6 +185,8 @@ while time.time() < deadline:
         break
     seen += data
     if not answered and answer != "-" and seen.rstrip().endswith(b":") and b"MFA code for" in seen:
+        open(out + ".prompted", "w").close()
+        time.sleep(float(os.environ.get("PTY_ANSWER_DELAY", "0")))
         os.write(fd, (answer + "\n").encode())
         answered = True
 _, status = os.waitpid(pid, 0)
@@ -606,4 +608,40 @@ fn why_names_aws_tls_untrusted_for_the_eks_api_behind_a_tls_proxy() {
         "{f}"
     );
     assert_eq!(f["evidence"]["variable"], "AWS_CA_BUNDLE");
+}
+
+#[test]
+fn a_second_call_waits_for_the_session_another_call_is_asking_the_code_for() {
+    let sim = mfa_world();
+    let mut sb = role_sandbox(&sim.url("sts"), "");
+    sb.set("KUBERNETES_EXEC_INFO", EXEC_INFO_INTERACTIVE)
+        .set("PTY_ANSWER_DELAY", "2");
+    let helper = sb.path("pty_run.py");
+    std::fs::write(&helper, PTY_RUN).unwrap();
+    let out = sb.path("pty_stdout");
+    let mut first = sb.command("python3");
+    first.arg(&helper).arg(&out).arg(MFA_CODE).arg(bin());
+    first.args(token_args("demo", &["--profile", "guarded"]));
+    first.stderr(std::process::Stdio::null());
+    let mut first = first.spawn().unwrap();
+    // Once the first call is asking (and holds the role session's lock), a
+    // call that may not ask (another cluster: another token) waits for it.
+    let prompted = sb.path("pty_stdout.prompted");
+    let start = Instant::now();
+    while !prompted.exists() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(prompted.exists(), "the first call asked");
+    sb.set("KUBERNETES_EXEC_INFO", EXEC_INFO_BATCH);
+    let second = run_within(
+        sb.eksauth(&token_args("other", &["--profile", "guarded"])),
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        second.code, 0,
+        "waited, then used the session: {}",
+        second.stderr
+    );
+    assert!(first.wait().unwrap().success());
+    assert_eq!(assume_roles(&sim), 1, "{}", sim.log());
 }

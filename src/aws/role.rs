@@ -217,7 +217,13 @@ pub async fn assume_cached(
     let endpoint = sts_endpoint(req);
     let sts_override = crate::aws::endpoint::sts_override(req.sdk);
     let key = cache_key(spec, base.access_key_id(), sts_override.as_deref());
-    cached(req, &key, || async {
+    // While one process waits on the user for an MFA code, the others wait
+    // for its session rather than ask again.
+    let wait = match spec.mfa_serial {
+        Some(_) => mfa::MFA_WAIT + crate::aws::credentials::RESOLVE_TIMEOUT,
+        None => crate::aws::credentials::RESOLVE_TIMEOUT,
+    };
+    cached_within(req, &key, wait, || async {
         let code = match &spec.mfa_serial {
             Some(serial) => Some(mfa_code(req, spec, serial).await?),
             None => None,
@@ -238,7 +244,21 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Credentials, CredentialsFailure>>,
 {
-    let _lock = req.cache.map(|c| c.lock(key));
+    cached_within(req, key, crate::aws::credentials::RESOLVE_TIMEOUT, fetch).await
+}
+
+/// [`cached`], waiting up to `wait` for another process's fetch.
+async fn cached_within<F, Fut>(
+    req: &CredentialRequest<'_>,
+    key: &CacheKey,
+    wait: Duration,
+    fetch: F,
+) -> Result<Credentials, CredentialsFailure>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Credentials, CredentialsFailure>>,
+{
+    let _lock = req.cache.map(|c| c.lock_within(key, wait));
     if let Some(hit) = req.cache.and_then(|c| lookup(c, key, req.now)) {
         return Ok(hit);
     }

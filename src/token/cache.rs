@@ -141,6 +141,12 @@ impl TokenCache {
     /// cannot be had (read-only disk, a stuck process) the caller goes on
     /// without it: a duplicate fetch is better than no token.
     pub fn lock(&self, key: &CacheKey) -> CacheLock {
+        self.lock_within(key, LOCK_WAIT)
+    }
+
+    /// Like [`TokenCache::lock`], waiting up to `wait` (longer while another
+    /// process may be waiting on the user, for an MFA code).
+    pub fn lock_within(&self, key: &CacheKey, wait: Duration) -> CacheLock {
         let Ok(()) = self.ensure_dir() else {
             return CacheLock { _file: None };
         };
@@ -154,7 +160,7 @@ impl TokenCache {
         loop {
             match file.try_lock() {
                 Ok(()) => return CacheLock { _file: Some(file) },
-                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
                     std::thread::sleep(LOCK_POLL)
                 }
                 Err(_) => return CacheLock { _file: None },
@@ -367,6 +373,20 @@ mod tests {
             std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
         );
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_only_as_long_as_asked() {
+        let d = tempfile::tempdir().unwrap();
+        let c = TokenCache::new(d.path().join("eksauth"));
+        let held = c.lock(&key("demo"));
+        assert!(held._file.is_some());
+        let start = Instant::now();
+        let second = c.lock_within(&key("demo"), Duration::from_millis(200));
+        assert!(second._file.is_none(), "not had while held");
+        assert!(start.elapsed() >= Duration::from_millis(200));
+        drop(held);
+        assert!(c.lock_within(&key("demo"), Duration::ZERO)._file.is_some());
     }
 
     #[test]
