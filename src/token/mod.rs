@@ -350,6 +350,20 @@ mod tests {
     }
 
     #[test]
+    fn mfa_is_asked_only_when_kubectl_allows_or_a_person_runs_it() {
+        assert_eq!(
+            mfa_prompt(true, true),
+            MfaPrompt::Terminal,
+            "interactive exec"
+        );
+        assert_eq!(mfa_prompt(false, false), MfaPrompt::Terminal, "run by hand");
+        assert!(
+            matches!(mfa_prompt(true, false), MfaPrompt::Never(why) if why.contains("interactive: false")),
+            "kubectl said no"
+        );
+    }
+
+    #[test]
     fn partitions_by_region_prefix() {
         for (r, p) in [
             ("us-west-2", "aws"),
