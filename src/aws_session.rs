@@ -6,7 +6,9 @@
 
 use crate::aws::Env;
 use crate::aws::credentials::{self, CredentialRequest};
+use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{self, ProfileChoice, Profiles};
+use crate::token::cache::TokenCache;
 use anyhow::Result;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -39,17 +41,40 @@ pub async fn open(
     env: &Env,
     fallback_region: Option<&str>,
 ) -> Result<Session> {
-    open_as(profile_flag, region_flag, env, fallback_region, None).await
+    let ask = MfaPrompt::Terminal;
+    open_with(profile_flag, region_flag, env, fallback_region, None, ask).await
 }
 
 /// Like [`open`], assuming `role_arn` first when given (as an exec entry's
-/// `--role-arn` does).
+/// `--role-arn` does). It never asks for an MFA code (`why` must not wait
+/// on the user): a role session cached by `token` is used, else the
+/// failure is `mfa-required`.
 pub async fn open_as(
     profile_flag: Option<&str>,
     region_flag: Option<&str>,
     env: &Env,
     fallback_region: Option<&str>,
     role_arn: Option<&str>,
+) -> Result<Session> {
+    let never = MfaPrompt::Never("kubectl eksauth why never waits for input");
+    open_with(
+        profile_flag,
+        region_flag,
+        env,
+        fallback_region,
+        role_arn,
+        never,
+    )
+    .await
+}
+
+async fn open_with(
+    profile_flag: Option<&str>,
+    region_flag: Option<&str>,
+    env: &Env,
+    fallback_region: Option<&str>,
+    role_arn: Option<&str>,
+    mfa: MfaPrompt,
 ) -> Result<Session> {
     let choice = profile::choose_profile(profile_flag, env);
     let profiles = Profiles::load(&choice.name).await?;
@@ -58,7 +83,13 @@ pub async fn open_as(
         .map(|r| r.region)
         .or_else(|| fallback_region.map(str::to_string))
         .ok_or_else(|| NoRegion(choice.name.clone()))?;
-    let base = crate::aws::sdk_base(&region, &choice).await;
+    let ca = crate::aws::tls::load(env, profiles.get(&choice.name))?;
+    let base = crate::aws::sdk_base(&region, &choice, ca.as_ref()).await?;
+    let cache = TokenCache::default_dir(
+        env.get("KUBECACHEDIR").as_deref(),
+        credentials::home_dir().as_deref(),
+    )
+    .map(TokenCache::new);
     let creds = credentials::resolve(&CredentialRequest {
         profile: &choice,
         profiles: &profiles,
@@ -67,6 +98,8 @@ pub async fn open_as(
         sdk: &base,
         env,
         now: SystemTime::now(),
+        cache: cache.as_ref(),
+        mfa,
     })
     .await?;
     let sdk = base

@@ -60,6 +60,10 @@ struct Listeners {
     hang: TcpListener,
     /// The API server with a certificate from another CA.
     kube_wrong_ca: TcpListener,
+    /// STS over TLS with a CA clients do not trust by default.
+    sts_tls: TcpListener,
+    /// The SSO portal over TLS, with the same CA.
+    sso_tls: TcpListener,
 }
 
 async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> {
@@ -73,6 +77,8 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
         kube: bind().await?,
         hang: bind().await?,
         kube_wrong_ca: bind().await?,
+        sts_tls: bind().await?,
+        sso_tls: bind().await?,
     };
     let closed_port = faults::closed_port()
         .await
@@ -81,6 +87,10 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
     let other_tls = tls::generate().context("could not create the other CA's certificates")?;
     let ca_file = state_dir.join("ca.pem");
     endpoints::write_atomically(&ca_file, cluster_tls.ca_pem.as_bytes())?;
+    let aws_tls = tls::generate_named("eks-sim TLS inspection CA")
+        .context("could not create the AWS proxy's certificates")?;
+    let aws_ca_file = state_dir.join("aws-ca.pem");
+    endpoints::write_atomically(&aws_ca_file, aws_tls.ca_pem.as_bytes())?;
 
     let clock =
         Clock::with_offset_seconds(args.clock_offset.unwrap_or(fixture.clock_offset_seconds));
@@ -121,11 +131,15 @@ async fn serve_all(args: Args, fixture: fixture::Fixture) -> anyhow::Result<()> 
         hang: hang_url,
         closed: closed_url,
         kube_wrong_ca: wrong_ca_url,
+        sts_tls: format!("https://{}", authority(&listeners.sts_tls)?),
+        sso_tls: format!("https://{}", authority(&listeners.sso_tls)?),
+        aws_ca_file,
     };
-    let acceptors = (
-        TlsAcceptor::from(cluster_tls.config),
-        TlsAcceptor::from(other_tls.config),
-    );
+    let acceptors = Acceptors {
+        cluster: TlsAcceptor::from(cluster_tls.config),
+        other: TlsAcceptor::from(other_tls.config),
+        aws: TlsAcceptor::from(aws_tls.config),
+    };
     spawn_servers(listeners, acceptors, &world);
     endpoints::write(&state_dir, &published)?;
     eprintln!(
@@ -151,9 +165,26 @@ type Server = (
     Handler,
 );
 
-fn spawn_servers(l: Listeners, (tls, other_tls): (TlsAcceptor, TlsAcceptor), world: &Arc<World>) {
-    let servers: [Server; 7] = [
+/// The TLS identities: the cluster's, another CA's (wrong-CA fault), and
+/// the one a TLS-inspecting proxy would show for AWS endpoints.
+struct Acceptors {
+    cluster: TlsAcceptor,
+    other: TlsAcceptor,
+    aws: TlsAcceptor,
+}
+
+fn spawn_servers(l: Listeners, a: Acceptors, world: &Arc<World>) {
+    let (tls, other_tls) = (a.cluster, a.other);
+    let servers: [Server; 9] = [
         (l.sts, "sts", "sts", None, sts::handler),
+        (
+            l.sts_tls,
+            "sts-tls",
+            "sts",
+            Some(a.aws.clone()),
+            sts::handler,
+        ),
+        (l.sso_tls, "sso-tls", "sso", Some(a.aws), sso::handler),
         (l.sso, "sso", "sso", None, sso::handler),
         (l.sso_oidc, "sso-oidc", "sso_oidc", None, sso_oidc::handler),
         (l.eks, "eks", "eks", None, eks::handler),

@@ -60,6 +60,9 @@ pub struct RoleInfo {
     pub trusted_principals: Vec<String>,
     /// The trust policy document, when the fixture gives one.
     pub trust_policy: Option<serde_json::Value>,
+    /// The trust policy allows AssumeRole only with MFA
+    /// (`aws:MultiFactorAuthPresent` is `true` in a condition).
+    pub requires_mfa: bool,
 }
 
 /// Credentials freshly issued to a caller.
@@ -83,6 +86,8 @@ pub struct Directory {
     user_keys: HashMap<String, KeyRecord>,
     roles: Vec<RoleInfo>,
     sessions: Mutex<HashMap<String, KeyRecord>>,
+    /// MFA serial -> (owning user ARN, the code it shows).
+    mfa_devices: HashMap<String, (String, String)>,
 }
 
 impl Directory {
@@ -131,10 +136,16 @@ impl Directory {
                 },
             );
         }
+        let mfa_devices = iam
+            .mfa_devices
+            .iter()
+            .map(|d| (d.serial.clone(), (d.user.clone(), d.code.clone())))
+            .collect();
         Directory {
             user_keys,
             roles,
             sessions: Mutex::new(sessions),
+            mfa_devices,
         }
     }
 
@@ -152,6 +163,13 @@ impl Directory {
         self.roles
             .iter()
             .find(|r| r.account == account && r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The MFA device `serial`: its owner's ARN and its code.
+    pub fn mfa_device(&self, serial: &str) -> Option<(&str, &str)> {
+        self.mfa_devices
+            .get(serial)
+            .map(|(user, code)| (user.as_str(), code.as_str()))
     }
 
     /// Issue session credentials for `role`; None if the OS has no randomness.
@@ -207,6 +225,27 @@ fn role_info(role: &fixture::Role) -> Option<RoleInfo> {
         max_session_duration: role.max_session_duration,
         trusted_principals: role.trusted_principals.clone(),
         trust_policy: role.trust_policy.clone(),
+        requires_mfa: role.trust_policy.as_ref().is_some_and(requires_mfa),
+    })
+}
+
+/// Whether a trust policy's conditions demand `aws:MultiFactorAuthPresent`
+/// be true (under `Bool` or `BoolIfExists`, as IAM's examples write it).
+fn requires_mfa(doc: &serde_json::Value) -> bool {
+    let statements = match &doc["Statement"] {
+        serde_json::Value::Array(v) => v.clone(),
+        other => vec![other.clone()],
+    };
+    statements.iter().any(|st| {
+        ["Bool", "BoolIfExists"].iter().any(|op| {
+            st["Condition"][op]
+                .as_object()
+                .and_then(|m| {
+                    m.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("aws:MultiFactorAuthPresent"))
+                })
+                .is_some_and(|(_, v)| v == "true" || v == true || v[0] == "true")
+        })
     })
 }
 

@@ -35,6 +35,13 @@ pub struct Endpoints {
     pub closed: String,
     /// Fault: the API server with a certificate from another CA.
     pub kube_wrong_ca: String,
+    /// STS over https with a certificate from a CA clients do not trust
+    /// (what a TLS-inspecting proxy looks like); trust it with `aws_ca_file`.
+    pub sts_tls: String,
+    /// The SSO portal over https with a certificate from the same CA.
+    pub sso_tls: String,
+    /// Path of the CA that signed `sts_tls`'s certificate (for AWS_CA_BUNDLE).
+    pub aws_ca_file: PathBuf,
 }
 
 /// Write `endpoints` to DIR/endpoints.json atomically.

@@ -1,4 +1,4 @@
-//! TLS for the Kubernetes API server: a fresh CA per run and a leaf for
+//! TLS for the Kubernetes API server (and STS behind a TLS-inspecting proxy): a fresh CA per run and a leaf for
 //! `127.0.0.1` and `localhost` signed by it (kube-rs rejects a self-signed
 //! leaf), served with rustls on the aws-lc-rs provider only.
 
@@ -22,8 +22,14 @@ pub struct ClusterTls {
 
 /// Generate the CA and leaf and build the server configuration.
 pub fn generate() -> anyhow::Result<ClusterTls> {
+    generate_named("eks-sim kubernetes CA")
+}
+
+/// Like [`generate`], with a CA of the given common name (what a client
+/// that does not trust it reports as the issuer).
+pub fn generate_named(ca_name: &str) -> anyhow::Result<ClusterTls> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).context("CA parameters")?;
-    ca_params.distinguished_name = name("eks-sim kubernetes CA");
+    ca_params.distinguished_name = name(ca_name);
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,

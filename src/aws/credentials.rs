@@ -10,15 +10,16 @@
 //! that say what to run.
 
 use crate::aws::Env;
+use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
 use crate::platform::Hardware;
 use crate::aws::sso_refresh;
+use crate::token::cache::TokenCache;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
-use aws_config::sts::AssumeRoleProvider;
 use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
@@ -126,6 +127,25 @@ pub enum CredentialsFailure {
         "getting AWS credentials took longer than {0:?}; check the network and the credential source of the profile"
     )]
     TimedOut(Duration),
+    #[error(
+        "profile {profile:?} assumes role {role} with MFA (mfa_serial {serial}), and the MFA code \
+         cannot be asked for: {reason}. Run kubectl in a terminal with the exec entry's \
+         interactiveMode IfAvailable (the default) or Always, or run `kubectl eksauth whoami \
+         --profile {profile}` in a terminal once: the code is asked once per role session and \
+         the role's credentials are cached until shortly before they expire"
+    )]
+    MfaRequired {
+        profile: String,
+        role: String,
+        serial: String,
+        reason: String,
+    },
+    #[error(
+        "TLS to the AWS endpoint {endpoint} failed certificate verification: {detail}. Behind a \
+         proxy that inspects TLS, set AWS_CA_BUNDLE (or ca_bundle in the profile) to the file \
+         of the proxy's CA certificate, then retry"
+    )]
+    TlsUntrusted { endpoint: String, detail: String },
 }
 
 /// What a token needs credentials for.
@@ -137,6 +157,10 @@ pub struct CredentialRequest<'a> {
     pub sdk: &'a SdkConfig,
     pub env: &'a Env,
     pub now: SystemTime,
+    /// Where role sessions are cached (the token cache); None: not cached.
+    pub cache: Option<&'a TokenCache>,
+    /// Whether an MFA code may be asked for on the terminal.
+    pub mfa: MfaPrompt,
 }
 
 /// Fails early, without any network, when the named profile does not exist.
@@ -203,13 +227,23 @@ pub fn imds_allowed(env: &Env, hardware: Hardware) -> Result<Duration, &'static 
     }
 }
 
+/// The providers' configuration: region, timeouts, and the SDK
+/// configuration's HTTP client (which trusts the CA bundle, if any).
+fn provider_config(req: &CredentialRequest<'_>) -> ProviderConfig {
+    let conf = ProviderConfig::without_region()
+        .with_region(Some(Region::new(req.region.to_string())))
+        .with_timeout_config(timeouts());
+    match req.sdk.http_client() {
+        Some(http) => conf.with_http_client(http),
+        None => conf,
+    }
+}
+
 fn build_chain(
     req: &CredentialRequest<'_>,
     imds: &Result<Duration, &'static str>,
 ) -> CredentialsProviderChain {
-    let conf = ProviderConfig::without_region()
-        .with_region(Some(Region::new(req.region.to_string())))
-        .with_timeout_config(timeouts());
+    let conf = provider_config(req);
     let profile = ProfileFileCredentialsProvider::builder()
         .configure(&conf)
         .profile_name(req.profile.name.clone())
@@ -251,23 +285,21 @@ fn build_chain(
     chain
 }
 
-/// Resolves credentials (assuming `role_arn` first when given), bounded by
-/// [`RESOLVE_TIMEOUT`].
+/// Resolves credentials (assuming `role_arn` first when given). The chain
+/// is bounded by [`RESOLVE_TIMEOUT`]; a role profile's steps are each
+/// bounded, and the MFA prompt by [`crate::aws::mfa::MFA_WAIT`].
 pub async fn resolve(req: &CredentialRequest<'_>) -> Result<Credentials, CredentialsFailure> {
     check_profile_exists(req.profile, req.profiles, req.env)?;
-    match tokio::time::timeout(RESOLVE_TIMEOUT, resolve_unbounded(req)).await {
-        Ok(r) => r,
-        Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
-    }
-}
-
-async fn resolve_unbounded(req: &CredentialRequest<'_>) -> Result<Credentials, CredentialsFailure> {
-    let imds = imds_allowed(req.env, crate::platform::ec2_hardware());
     refresh_sso_session(req).await?;
-    let chain = build_chain(req, &imds);
-    let base = match chain.provide_credentials().await {
-        Ok(c) => c,
-        Err(e) => return Err(explain(req, &imds, e)),
+    let sso_key = uses_profile(req)
+        .then(|| crate::aws::role::sso_cache_key(req, &req.profile.name))
+        .flatten();
+    let base = if uses_role_profile(req) {
+        crate::aws::role::profile_credentials(req, &req.profile.name, 0).await?
+    } else if let Some(key) = sso_key {
+        crate::aws::role::cached(req, &key, || resolve_chain_bounded(req)).await?
+    } else {
+        resolve_chain_bounded(req).await?
     };
     check_not_expired(
         &base,
@@ -277,16 +309,15 @@ async fn resolve_unbounded(req: &CredentialRequest<'_>) -> Result<Credentials, C
     let Some(role) = req.role_arn else {
         return Ok(base);
     };
-    let assume = AssumeRoleProvider::builder(role)
-        .session_name(ROLE_SESSION_NAME)
-        .region(Region::new(req.region.to_string()))
-        .configure(req.sdk)
-        .build_from_provider(aws_credential_types::provider::SharedCredentialsProvider::new(base))
-        .await;
-    let creds = assume
-        .provide_credentials()
-        .await
-        .map_err(|e| explain_assume(role, e))?;
+    let spec = crate::aws::role::RoleSpec {
+        role_arn: role.to_string(),
+        session_name: Some(ROLE_SESSION_NAME.to_string()),
+        duration_seconds: None,
+        external_id: None,
+        mfa_serial: None,
+        profile: Some(req.profile.name.clone()),
+    };
+    let creds = crate::aws::role::assume_cached(req, &base, &spec).await?;
     check_not_expired(&creds, req.now, " of the assumed role")?;
     Ok(creds)
 }
@@ -327,6 +358,95 @@ fn sso_session_of(req: &CredentialRequest<'_>) -> Option<sso_refresh::Session> {
     })
 }
 
+/// True when the chain would use the chosen profile: environment keys win
+/// over a profile named by `AWS_PROFILE`, not over `--profile`.
+fn uses_profile(req: &CredentialRequest<'_>) -> bool {
+    req.profile.from_flag || !env_has_keys(req.env)
+}
+
+/// True when the chosen profile is a `role_arn` profile the chain would use.
+fn uses_role_profile(req: &CredentialRequest<'_>) -> bool {
+    uses_profile(req) && crate::aws::role::role_profile(req.profiles, &req.profile.name).is_some()
+}
+
+async fn resolve_chain_bounded(
+    req: &CredentialRequest<'_>,
+) -> Result<Credentials, CredentialsFailure> {
+    match tokio::time::timeout(RESOLVE_TIMEOUT, resolve_chain(req)).await {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(f)) => Err(crate::aws::role::name_issuer(f).await),
+        Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
+    }
+}
+
+async fn resolve_chain(req: &CredentialRequest<'_>) -> Result<Credentials, CredentialsFailure> {
+    let imds = imds_allowed(req.env, crate::platform::ec2_hardware());
+    let chain = build_chain(req, &imds);
+    chain
+        .provide_credentials()
+        .await
+        .map_err(|e| explain(req, &imds, e))
+}
+
+/// Profile `name`'s credentials as the SDK resolves them (static keys, SSO,
+/// `credential_process`), bounded by [`RESOLVE_TIMEOUT`].
+pub async fn sdk_profile_credentials(
+    req: &CredentialRequest<'_>,
+    name: &str,
+) -> Result<Credentials, CredentialsFailure> {
+    let provider = ProfileFileCredentialsProvider::builder()
+        .configure(&provider_config(req))
+        .profile_name(name)
+        .build();
+    let imds = Err("not used by a source profile");
+    let fetch = || async {
+        match tokio::time::timeout(RESOLVE_TIMEOUT, provider.provide_credentials()).await {
+            Ok(r) => r.map_err(|e| explain(req, &imds, e)),
+            Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
+        }
+    };
+    match crate::aws::role::sso_cache_key(req, name) {
+        Some(key) => crate::aws::role::cached(req, &key, fetch).await,
+        None => fetch().await,
+    }
+}
+
+/// A role profile's `credential_source`, bounded by [`RESOLVE_TIMEOUT`].
+pub async fn credential_source(
+    req: &CredentialRequest<'_>,
+    kind: &str,
+) -> Result<Credentials, CredentialsFailure> {
+    let conf = provider_config(req);
+    let imds = Err("not used");
+    let provider: aws_credential_types::provider::SharedCredentialsProvider = match kind {
+        "Environment" => aws_credential_types::provider::SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ),
+        "EcsContainer" => aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_config::ecs::EcsCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        ),
+        "Ec2InstanceMetadata" => aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_config::imds::credentials::ImdsCredentialsProvider::builder()
+                .configure(&conf)
+                .build(),
+        ),
+        other => {
+            return Err(CredentialsFailure::Other {
+                from: format!(" for profile {:?}", req.profile.name),
+                detail: format!(
+                    "credential_source {other:?} is not one of Environment, Ec2InstanceMetadata, EcsContainer"
+                ),
+            });
+        }
+    };
+    match tokio::time::timeout(RESOLVE_TIMEOUT, provider.provide_credentials()).await {
+        Ok(r) => r.map_err(|e| explain(req, &imds, e)),
+        Err(_) => Err(CredentialsFailure::TimedOut(RESOLVE_TIMEOUT)),
+    }
+}
+
 fn check_not_expired(
     c: &Credentials,
     now: SystemTime,
@@ -341,26 +461,6 @@ fn check_not_expired(
             ),
         }),
         _ => Ok(()),
-    }
-}
-
-fn explain_assume(role: &str, e: CredentialsError) -> CredentialsFailure {
-    let detail = DisplayErrorContext(&e).to_string();
-    if detail.contains("ExpiredToken") {
-        return CredentialsFailure::Expired {
-            from: " used to assume the role".into(),
-            at: String::new(),
-        };
-    }
-    if detail.contains("AccessDenied") || detail.contains("not authorized") {
-        return CredentialsFailure::AssumeRoleDenied {
-            role: role.to_string(),
-            detail: sdk_message(&detail),
-        };
-    }
-    CredentialsFailure::Other {
-        from: format!(" by assuming {role}"),
-        detail: causes(&e),
     }
 }
 
@@ -385,17 +485,6 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> String {
         cur = err.source();
     }
     parts.join(": ")
-}
-
-/// The SDK's error chain is long; the service's own message is what helps.
-fn sdk_message(detail: &str) -> String {
-    match detail.find("message: Some(\"") {
-        Some(i) => {
-            let rest = &detail[i + 15..];
-            rest.split('"').next().unwrap_or(rest).to_string()
-        }
-        None => detail.to_string(),
-    }
 }
 
 fn explain(
@@ -465,6 +554,13 @@ fn explain(
             tried: tried.join("; "),
         };
     }
+    if crate::aws::tls::is_verification_failure(&detail) {
+        return CredentialsFailure::TlsUntrusted {
+            endpoint: sso_portal(req)
+                .unwrap_or_else(|| format!("used by profile {:?}", req.profile.name)),
+            detail: causes(&e),
+        };
+    }
     if detail.contains("ExpiredToken") || detail.contains("expired") {
         return CredentialsFailure::Expired {
             from: format!(" of profile {:?}", req.profile.name),
@@ -480,6 +576,29 @@ fn explain(
 /// The user's home folder (moved to the platform seam; kept here so the
 /// callers of `credentials::home_dir` keep compiling).
 pub use crate::platform::home_dir;
+
+/// The SSO portal an SSO profile's credentials come from (the override,
+/// else the `sso_region`'s portal), for messages.
+fn sso_portal(req: &CredentialRequest<'_>) -> Option<String> {
+    let s = sso::sso_profile(req.profiles, &req.profile.name)?;
+    if let Some(o) = req
+        .env
+        .get("AWS_ENDPOINT_URL_SSO")
+        .or_else(|| req.env.get("AWS_ENDPOINT_URL"))
+    {
+        return Some(o);
+    }
+    let region = match &s.session {
+        Some(session) => req.profiles.sso_session_get(session, "sso_region"),
+        None => req
+            .profiles
+            .get(&s.profile)
+            .and_then(|p| p.get("sso_region"))
+            .map(str::to_string),
+    }?;
+    Some(format!("https://portal.sso.{region}.amazonaws.com"))
+}
+
 
 #[cfg(test)]
 mod tests {
@@ -514,16 +633,6 @@ mod tests {
         for hw in [Hardware::Ec2, Hardware::Unknown] {
             assert!(imds_allowed(&disabled, hw).is_err());
         }
-    }
-
-    #[test]
-    fn sdk_message_keeps_the_service_words() {
-        let d = r#"service error: unhandled error (AccessDenied): Error { code: Some("AccessDenied"), message: Some("User: arn:aws:iam::1:user/a is not authorized"), ... }"#;
-        assert_eq!(
-            sdk_message(d),
-            "User: arn:aws:iam::1:user/a is not authorized"
-        );
-        assert_eq!(sdk_message("plain"), "plain");
     }
 
     #[test]

@@ -13,8 +13,15 @@ use aws_types::service_config::ServiceConfigKey;
 
 /// The endpoint override the SDK would use for STS, if any.
 pub fn sts_override(sdk: &SdkConfig) -> Option<String> {
+    service_override(sdk, "STS")
+}
+
+/// The endpoint override the SDK would use for `service_id` (`STS`, `EKS`,
+/// ...: `AWS_ENDPOINT_URL_<ID>`, the profile's `services`), else the
+/// general one, if any.
+pub fn service_override(sdk: &SdkConfig, service_id: &str) -> Option<String> {
     let key = ServiceConfigKey::builder()
-        .service_id("STS")
+        .service_id(service_id)
         .env("AWS_ENDPOINT_URL")
         .profile("endpoint_url")
         .build()

@@ -5,19 +5,28 @@ pub mod credentials;
 pub mod eks;
 pub mod endpoint;
 pub mod iam;
+pub mod mfa;
 pub mod profile;
+pub mod role;
 pub mod sso;
 pub mod sso_cache;
 pub mod sso_refresh;
 pub mod sts_check;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 
 /// The SDK configuration every AWS call starts from: the region and
-/// profile chosen the AWS CLI's way, the token path's timeouts, and no
-/// credentials yet (the caller resolves them with [`credentials::resolve`]).
-pub async fn sdk_base(region: &str, choice: &profile::ProfileChoice) -> aws_types::SdkConfig {
+/// profile chosen the AWS CLI's way, the token path's timeouts, an HTTPS
+/// client that also trusts the CA bundle (`AWS_CA_BUNDLE` or the profile's
+/// `ca_bundle`, see [`tls`]) and no credentials yet (the caller resolves
+/// them with [`credentials::resolve`]).
+pub async fn sdk_base(
+    region: &str,
+    choice: &profile::ProfileChoice,
+    ca: Option<&tls::CaBundle>,
+) -> Result<aws_types::SdkConfig, tls::CaBundleError> {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_types::region::Region::new(region.to_string()))
         .timeout_config(credentials::timeouts())
@@ -25,7 +34,10 @@ pub async fn sdk_base(region: &str, choice: &profile::ProfileChoice) -> aws_type
     if choice.explicit {
         loader = loader.profile_name(&choice.name);
     }
-    loader.load().await
+    if let Some(bundle) = ca {
+        loader = loader.http_client(tls::sdk_http_client(bundle)?);
+    }
+    Ok(loader.load().await)
 }
 
 /// An error and its causes on one line, each said once.

@@ -5,6 +5,7 @@
 //! The URL carries a signature and maybe a session token: it is never
 //! printed, only its scheme, host and path.
 
+use crate::aws::tls::{self, CaBundle, SeenIssuer};
 use crate::why::evidence::StsAnswer;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -43,13 +44,20 @@ pub fn target(url: &str, override_base: Option<&str>) -> (String, String, bool) 
 }
 
 /// GETs `url` with `x-k8s-aws-id: cluster`; the answer and STS's Date.
+/// TLS trusts the platform's roots plus `ca` (`AWS_CA_BUNDLE`/`ca_bundle`).
 pub async fn ask(
     url: &str,
     cluster: &str,
     timeout: Duration,
+    ca: Option<&CaBundle>,
 ) -> (StsAnswer, Option<OffsetDateTime>) {
-    let connector = match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
-        Ok(b) => b.https_or_http().enable_http1().build(),
+    let seen = SeenIssuer::default();
+    let connector = match tls::recording_client_config(ca, seen.clone()) {
+        Ok(config) => hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
+            .https_or_http()
+            .enable_http1()
+            .build(),
         Err(e) => {
             return (
                 StsAnswer::Unreachable {
@@ -75,12 +83,12 @@ pub async fn ask(
     let resp = match tokio::time::timeout(timeout, client.request(req)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            return (
-                StsAnswer::Unreachable {
-                    reason: crate::aws::error_causes(&e),
-                },
-                None,
-            );
+            let reason = crate::aws::error_causes(&e);
+            let issuer = seen.lock().ok().and_then(|s| s.clone());
+            return match issuer {
+                Some(issuer) => (StsAnswer::TlsUntrusted { issuer, reason }, None),
+                None => (StsAnswer::Unreachable { reason }, None),
+            };
         }
         Err(_) => {
             return (

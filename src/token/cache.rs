@@ -274,11 +274,28 @@ impl TokenCache {
         ok.then_some(entry)
     }
 
+    /// The bytes of `key`'s file if it is ours and private (any payload:
+    /// the role-credential cache keeps its own format beside the tokens).
+    pub fn read_raw(&self, key: &CacheKey) -> Option<Vec<u8>> {
+        let path = self.path(key, "json");
+        let file = fsio::open_regular(&path, false).ok()?;
+        if !private_file(&file) {
+            return None;
+        }
+        fsio::read_bounded(file, fsio::SMALL_LIMIT, &path).ok()
+    }
+
     /// Takes the per-key lock, waiting up to [`LOCK_WAIT`] without blocking
     /// the runtime. If the lock cannot be had (read-only disk, a stuck or
     /// stopped holder) the caller goes on without it: a duplicate fetch is
     /// better than no token.
     pub async fn lock(&self, key: &CacheKey) -> CacheLock {
+        self.lock_within(key, LOCK_WAIT).await
+    }
+
+    /// Like [`TokenCache::lock`], waiting up to `wait` (longer while another
+    /// process may be waiting on the user, for an MFA code).
+    pub async fn lock_within(&self, key: &CacheKey, wait: Duration) -> CacheLock {
         let mut lock = CacheLock {
             file: None,
             fail: self.path(key, "fail"),
@@ -299,7 +316,7 @@ impl TokenCache {
                     return lock;
                 }
                 Err(std::fs::TryLockError::WouldBlock)
-                    if start.elapsed() < LOCK_WAIT && !holder_stopped(&mut file) =>
+                    if start.elapsed() < wait && !holder_stopped(&mut file) =>
                 {
                     lock.waited_since.get_or_insert_with(SystemTime::now);
                     tokio::time::sleep(LOCK_POLL).await;
@@ -311,10 +328,16 @@ impl TokenCache {
 
     /// Writes `entry` atomically and privately (see [`fsio::write_private`]).
     pub fn put(&self, entry: &Entry) -> Result<()> {
-        self.ensure_dir()?;
         let json = serde_json::to_vec(entry)?;
-        let path = self.path(&entry.key, "json");
-        fsio::write_private(&path, &json)
+        self.write_raw(&entry.key, &json)
+    }
+
+    /// Writes `bytes` as `key`'s file atomically (temporary file, fsync,
+    /// rename), mode 0600 from creation.
+    pub fn write_raw(&self, key: &CacheKey, bytes: &[u8]) -> Result<()> {
+        self.ensure_dir()?;
+        let path = self.path(key, "json");
+        fsio::write_private(&path, bytes)
             .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))
     }
 
@@ -714,6 +737,20 @@ mod tests {
         );
         let later = rt.block_on(c.lock(&key("d")));
         assert_eq!(later.shared_failure(), None, "a later call tries again");
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_only_as_long_as_asked() {
+        let d = tempfile::tempdir().unwrap();
+        let c = TokenCache::new(d.path().join("eksauth"));
+        let held = c.lock(&key("demo"));
+        assert!(held._file.is_some());
+        let start = Instant::now();
+        let second = c.lock_within(&key("demo"), Duration::from_millis(200));
+        assert!(second._file.is_none(), "not had while held");
+        assert!(start.elapsed() >= Duration::from_millis(200));
+        drop(held);
+        assert!(c.lock_within(&key("demo"), Duration::ZERO)._file.is_some());
     }
 
     #[test]

@@ -12,8 +12,9 @@ pub mod cache;
 pub mod presign;
 
 use crate::aws::credentials::{self, CredentialRequest};
+use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{self, Profiles};
-use crate::aws::{Env, endpoint};
+use crate::aws::{Env, endpoint, tls};
 use crate::exec_credential;
 use crate::secret::Secret;
 use anyhow::{Context, Result};
@@ -177,7 +178,9 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
         }
     }
     let rt = crate::runtime()?;
-    let (token, exp) = match rt.block_on(obtain(args, env, &choice, cache.as_ref(), &secrets)) {
+    let mfa = mfa_prompt(env.get("KUBERNETES_EXEC_INFO").is_some(), info.interactive);
+    let get = || obtain(args, env, &choice, cache.as_ref(), &secrets, &mfa);
+    let (token, exp) = match rt.block_on(get()) {
         Err(e) if needs_sso_login(&e) && can_prompt(info.interactive) => {
             // kubectl handed us the user's terminal: log in, then go on.
             let mut tell = std::io::stderr().lock();
@@ -187,11 +190,25 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
                 crate::login::LoginOptions::default(),
                 &mut tell,
             ))?;
-            rt.block_on(obtain(args, env, &choice, cache.as_ref(), &secrets))?
+            rt.block_on(get())?
         }
         r => r?,
     };
     emit(out, info.api_version, &token, exp)
+}
+
+/// Whether an MFA code may be asked for: when kubectl says the call is
+/// interactive, or when a person runs the command by hand (no exec info);
+/// the prompt itself then needs a terminal.
+fn mfa_prompt(exec_info_given: bool, interactive: bool) -> MfaPrompt {
+    if exec_info_given && !interactive {
+        MfaPrompt::Never(
+            "kubectl did not hand the terminal over (KUBERNETES_EXEC_INFO says interactive: \
+             false: the exec entry's interactiveMode is Never, or kubectl itself has no terminal)",
+        )
+    } else {
+        MfaPrompt::Terminal
+    }
 }
 
 /// True when the failure is a missing or expired SSO session.
@@ -247,6 +264,7 @@ async fn obtain(
     choice: &profile::ProfileChoice,
     cache: Option<&TokenCache>,
     secrets: &EnvSecrets,
+    mfa: &MfaPrompt,
 ) -> Result<(Secret, OffsetDateTime)> {
     let profiles = load_profiles(choice, env).await?;
     let region = profile::choose_region(args.region.as_deref(), env, profiles.get(&choice.name))
@@ -257,7 +275,7 @@ async fn obtain(
         .region;
     let key = cache_key(args, &region, choice, env);
     let Some(c) = cache else {
-        return fetch(args, env, choice, &profiles, &region).await;
+        return fetch(args, env, choice, &profiles, &region, (None, mfa)).await;
     };
     let lock = c.lock(&key).await;
     let now = OffsetDateTime::now_utc();
@@ -267,7 +285,7 @@ async fn obtain(
     if let Some(error) = lock.shared_failure() {
         anyhow::bail!("{error} (the same failure as a concurrent kubectl-eksauth token call)");
     }
-    match fetch(args, env, choice, &profiles, &region).await {
+    match fetch(args, env, choice, &profiles, &region, (cache, mfa)).await {
         Ok((token, exp)) => {
             // A cache that cannot be written costs speed, not correctness.
             let _ = c.put(&Entry::new(key, token.clone(), exp, secrets.signed_with()));
@@ -293,8 +311,10 @@ async fn fetch(
     choice: &profile::ProfileChoice,
     profiles: &Profiles,
     region: &str,
+    (cache, mfa): (Option<&TokenCache>, &MfaPrompt),
 ) -> Result<(Secret, OffsetDateTime)> {
-    let sdk = crate::aws::sdk_base(region, choice).await;
+    let ca = tls::load(env, profiles.get(&choice.name))?;
+    let sdk = crate::aws::sdk_base(region, choice, ca.as_ref()).await?;
     let override_url = endpoint::sts_override(&sdk);
     let sts = endpoint::sts_endpoint(
         region,
@@ -311,6 +331,8 @@ async fn fetch(
         sdk: &sdk,
         env,
         now: SystemTime::now(),
+        cache,
+        mfa: mfa.clone(),
     };
     let creds = credentials::resolve(&req).await?;
     let signed_at = SystemTime::now();
@@ -367,6 +389,20 @@ mod tests {
         assert_eq!(
             expiration(T0, Some(creds), T0),
             datetime!(2026-01-01 00:01:00 UTC)
+        );
+    }
+
+    #[test]
+    fn mfa_is_asked_only_when_kubectl_allows_or_a_person_runs_it() {
+        assert_eq!(
+            mfa_prompt(true, true),
+            MfaPrompt::Terminal,
+            "interactive exec"
+        );
+        assert_eq!(mfa_prompt(false, false), MfaPrompt::Terminal, "run by hand");
+        assert!(
+            matches!(mfa_prompt(true, false), MfaPrompt::Never(why) if why.contains("interactive: false")),
+            "kubectl said no"
         );
     }
 

@@ -186,6 +186,9 @@ pub enum StsAnswer {
     },
     /// No answer (DNS, connect, TLS, timeout).
     Unreachable { reason: String },
+    /// The endpoint's certificate did not verify against the trusted roots
+    /// (the platform's plus `AWS_CA_BUNDLE`/`ca_bundle`): who issued it.
+    TlsUntrusted { issuer: String, reason: String },
 }
 
 /// The STS step.
@@ -264,6 +267,9 @@ pub struct EksFacts {
     pub access_entry: Option<EksCall<Option<AccessEntryInfo>>>,
     /// The `Date` header of the EKS API's answer.
     pub server_date: Option<OffsetDateTime>,
+    /// When DescribeCluster failed TLS verification: the endpoint and the
+    /// issuer of the certificate it showed.
+    pub tls_untrusted: Option<(String, String)>,
 }
 
 /// The aws-auth ConfigMap.

@@ -104,6 +104,8 @@ codes! {
     SsoSessionExpired = "sso-session-expired", Error, Credentials, "the cached SSO token has expired and cannot be refreshed";
     AssumeRoleDenied = "assume-role-denied", Error, Credentials, "AssumeRole refused (trust policy or permissions)";
     CredentialsExpired = "credentials-expired", Error, Credentials, "temporary credentials expired";
+    MfaRequired = "mfa-required", Error, Credentials, "the role needs an MFA code and the plugin cannot ask for it";
+    AwsTlsUntrusted = "aws-tls-untrusted", Error, Credentials, "TLS to an AWS endpoint fails verification (a proxy's CA is missing)";
 
     TokenFormatInvalid = "token-format-invalid", Error, Token, "the token breaks a structural rule of the authenticator";
     TokenStsHostRejected = "token-sts-host-rejected", Error, Token, "the token's host is not an STS host EKS accepts";

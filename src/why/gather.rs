@@ -362,7 +362,8 @@ async fn ask_sts(
         .get("AWS_ENDPOINT_URL_STS")
         .or_else(|| env.get("AWS_ENDPOINT_URL"));
     let (target, shown, endpoint_override) = sts_check::target(&url, override_base.as_deref());
-    let (answer, server_date) = sts_check::ask(&target, &cluster, budget.left()).await;
+    let ca = ca_bundle(ev, env).await;
+    let (answer, server_date) = sts_check::ask(&target, &cluster, budget.left(), ca.as_ref()).await;
     let exec_cluster = ev
         .kubeconfig
         .exec
@@ -372,7 +373,7 @@ async fn ask_sts(
         matches!(&answer, StsAnswer::Error { code, .. } if code == "SignatureDoesNotMatch");
     let answer_with_exec_cluster = match exec_cluster {
         Some(other) if mismatch && other != cluster => {
-            let (a, _) = sts_check::ask(&target, &other, budget.left()).await;
+            let (a, _) = sts_check::ask(&target, &other, budget.left(), ca.as_ref()).await;
             Some((other, a))
         }
         _ => None,
@@ -385,6 +386,36 @@ async fn ask_sts(
         answer_with_exec_cluster,
         server_date,
     })
+}
+
+/// The EKS endpoint whose certificate did not verify, and who issued it.
+async fn eks_tls_issuer(sdk: &aws_types::SdkConfig, region: &str) -> (String, String) {
+    let endpoint = crate::aws::endpoint::service_override(sdk, "EKS")
+        .unwrap_or_else(|| format!("https://eks.{region}.amazonaws.com"));
+    let issuer = crate::aws::tls::probe_issuer(&endpoint, None, Duration::from_secs(3))
+        .await
+        .unwrap_or_else(|| "an issuer that could not be read".into());
+    (endpoint, issuer)
+}
+
+/// The CA bundle the exec entry's AWS calls trust: `AWS_CA_BUNDLE` (the
+/// entry's `env` first, then ours), else its profile's `ca_bundle`. A bundle
+/// that cannot be used counts as none: the STS check then says what fails.
+async fn ca_bundle(ev: &Evidence, env: &Env) -> Option<crate::aws::tls::CaBundle> {
+    let exec = ev.kubeconfig.exec.as_ref();
+    let from_entry = exec.and_then(|x| {
+        x.env
+            .iter()
+            .find(|(k, v)| k == crate::aws::tls::CA_BUNDLE_VAR && !v.is_empty())
+    });
+    let choice = crate::aws::profile::choose_profile(exec.and_then(|x| x.profile.as_deref()), env);
+    let ca_env = match from_entry {
+        Some((k, v)) => Env::from_pairs(&[(k.as_str(), v.as_str())]),
+        None => env.clone(),
+    };
+    let profiles = crate::aws::profile::Profiles::load(&choice.name).await.ok();
+    let profile = profiles.as_ref().and_then(|p| p.get(&choice.name));
+    crate::aws::tls::load(&ca_env, profile).ok().flatten()
 }
 
 /// The presigned URL inside a token, if it decodes at all (the checks
@@ -480,6 +511,7 @@ async fn ask_eks(
         describe: EksCall::Failed(String::new()),
         access_entry: None,
         server_date: None,
+        tls_untrusted: None,
     };
     let sdk = match sdk {
         Ok(s) => s,
@@ -492,6 +524,11 @@ async fn ask_eks(
     facts.describe = tokio::time::timeout(budget.left(), eks::describe(&client, &cluster))
         .await
         .unwrap_or_else(|_| EksCall::Failed("DescribeCluster timed out".into()));
+    if let EksCall::Failed(msg) = &facts.describe
+        && crate::aws::tls::is_verification_failure(msg)
+    {
+        facts.tls_untrusted = Some(eks_tls_issuer(sdk, &facts.region).await);
+    }
     let mode = match &facts.describe {
         EksCall::Ok(c) => c.authentication_mode.clone(),
         _ => None,

@@ -42,6 +42,8 @@ pub const VERDICT_PRIORITY: &[Code] = &[
     Code::ProfileNotFound,
     Code::SsoSessionMissing,
     Code::SsoSessionExpired,
+    Code::MfaRequired,
+    Code::AwsTlsUntrusted,
     Code::CredentialsMissing,
     Code::AssumeRoleDenied,
     Code::CredentialsExpired,

@@ -123,6 +123,7 @@ mod tests {
             max_session_duration: 3600,
             trusted_principals: trusted.iter().map(|s| s.to_string()).collect(),
             trust_policy: None,
+            requires_mfa: false,
         }
     }
 

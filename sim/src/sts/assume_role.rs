@@ -42,6 +42,9 @@ pub fn run(
     if !trusts(role, caller) {
         return Err(denied());
     }
+    if role.requires_mfa {
+        check_mfa(directory, caller, params, denied)?;
+    }
     let chained =
         arn::canonicalize(&caller.arn).is_ok_and(|(k, _)| k == PrincipalKind::AssumedRole);
     if chained && duration > CHAINING_LIMIT {
@@ -57,6 +60,32 @@ pub fn run(
     directory
         .issue_session(role, session_name, Duration::seconds(duration), now)
         .ok_or_else(StsError::internal)
+}
+
+/// A role whose trust policy requires MFA: without SerialNumber and
+/// TokenCode the trust policy does not match (plain AccessDenied, as STS
+/// says it); with them, the device must be the caller's and the code its.
+fn check_mfa(
+    directory: &Directory,
+    caller: &Caller,
+    params: &[(String, String)],
+    denied: impl Fn() -> StsError,
+) -> Result<(), StsError> {
+    let (Some(serial), Some(code)) = (param(params, "SerialNumber"), param(params, "TokenCode"))
+    else {
+        return Err(denied());
+    };
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(StsError::validation(format!(
+            "1 validation error detected: Value '{code}' at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*"
+        )));
+    }
+    match directory.mfa_device(serial) {
+        Some((user, want)) if user == caller.arn && want == code => Ok(()),
+        _ => Err(StsError::access_denied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        )),
+    }
 }
 
 fn required<'a>(
@@ -152,11 +181,13 @@ fn trusts(role: &RoleInfo, caller: &Caller) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixture::{AccessKey, Iam, KeyStatus, Role, User};
+    use crate::fixture::{AccessKey, Iam, KeyStatus, MfaDevice, Role, User};
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
     const DEV: &str = "arn:aws:iam::111122223333:role/team/Dev";
+    const MFA_ROLE: &str = "arn:aws:iam::111122223333:role/Guarded";
+    const ALICE_MFA: &str = "arn:aws:iam::111122223333:mfa/alice";
 
     fn directory() -> Directory {
         let iam = Iam {
@@ -170,14 +201,41 @@ mod tests {
                     status: KeyStatus::Active,
                 }],
             }],
-            roles: vec![Role {
-                arn: DEV.into(),
-                role_id: None,
-                max_session_duration: 7200,
-                trusted_principals: vec!["arn:aws:iam::111122223333:user/alice".into()],
-                trust_policy: None,
-            }],
+            roles: vec![
+                Role {
+                    arn: DEV.into(),
+                    role_id: None,
+                    max_session_duration: 7200,
+                    trusted_principals: vec!["arn:aws:iam::111122223333:user/alice".into()],
+                    trust_policy: None,
+                },
+                Role {
+                    arn: MFA_ROLE.into(),
+                    role_id: None,
+                    max_session_duration: 7200,
+                    trusted_principals: vec!["arn:aws:iam::111122223333:root".into()],
+                    trust_policy: Some(serde_json::json!({
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]
+                    })),
+                },
+            ],
             sessions: vec![],
+            mfa_devices: vec![
+                MfaDevice {
+                    serial: ALICE_MFA.into(),
+                    user: "arn:aws:iam::111122223333:user/alice".into(),
+                    code: "123456".into(),
+                },
+                MfaDevice {
+                    serial: "arn:aws:iam::111122223333:mfa/bob".into(),
+                    user: "arn:aws:iam::111122223333:user/bob".into(),
+                    code: "654321".into(),
+                },
+            ],
         };
         Directory::from_fixture(&iam, NOW)
     }
@@ -221,6 +279,35 @@ mod tests {
             let got = run(&dir, caller, &p, NOW).map(|_| ()).map_err(|e| e.code);
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    fn with_mfa(serial: &str, code: &str) -> Vec<(String, String)> {
+        let mut p = params(MFA_ROLE, "s1", None);
+        p.push(("SerialNumber".into(), serial.into()));
+        p.push(("TokenCode".into(), code.into()));
+        p
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn a_role_that_requires_mfa_checks_serial_and_code() {
+        let dir = directory();
+        let alice = caller("alice");
+        type Case<'a> = (&'a str, Vec<(String, String)>, Result<(), &'a str>);
+        let cases: [Case; 6] = [
+            ("right_serial_and_code", with_mfa(ALICE_MFA, "123456"), Ok(())),
+            ("no_mfa_at_all_denied", params(MFA_ROLE, "s1", None), Err("AccessDenied")),
+            ("wrong_code_denied", with_mfa(ALICE_MFA, "123457"), Err("AccessDenied")),
+            ("someone_elses_device_denied", with_mfa("arn:aws:iam::111122223333:mfa/bob", "654321"), Err("AccessDenied")),
+            ("unknown_device_denied", with_mfa("arn:aws:iam::111122223333:mfa/nope", "123456"), Err("AccessDenied")),
+            ("code_not_six_digits_invalid", with_mfa(ALICE_MFA, "12a456"), Err("ValidationError")),
+        ];
+        for (name, p, want) in cases {
+            let got = run(&dir, &alice, &p, NOW).map(|_| ()).map_err(|e| e.code);
+            assert_eq!(got, want, "{name}");
+        }
+        let plain = run(&dir, &alice, &with_mfa(ALICE_MFA, "000000"), NOW).unwrap_err();
+        assert!(plain.message.contains("MultiFactorAuthentication failed"), "{}", plain.message);
     }
 
     #[test]

@@ -29,6 +29,7 @@ fn directory() -> Directory {
             }],
         }],
         roles: vec![],
+        mfa_devices: vec![],
         sessions: vec![
             session("ASIASESSION000000001", 3600),
             session("ASIASESSIONEXPIRED01", -1),

@@ -59,8 +59,15 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
                     .evidence(json!({"cluster": eks.cluster_name, "region": eks.region, "message": msg})),
             ]
         }
-        // No code names other failures (throttling, network): the checks go on without.
-        EksCall::Failed(_) => Vec::new(),
+        EksCall::Failed(msg) => match &eks.tls_untrusted {
+            Some((endpoint, issuer)) => {
+                vec![super::sts::tls_untrusted(endpoint, issuer, msg).evidence(
+                    json!({"endpoint": endpoint, "issuer": issuer, "variable": "AWS_CA_BUNDLE"}),
+                )]
+            }
+            // No code names other failures (throttling, network): the checks go on without.
+            None => Vec::new(),
+        },
     }
 }
 
@@ -229,6 +236,36 @@ mod tests {
         assert!(
             f.remedy
                 .contains("aws eks list-clusters --region us-west-2 --profile dev")
+        );
+    }
+
+    #[test]
+    fn aws_tls_untrusted_from_the_eks_api() {
+        let mut e = healthy();
+        let eks = e.eks.as_mut().unwrap();
+        eks.describe = EksCall::Failed(
+            "dispatch failure: io error: invalid peer certificate: UnknownIssuer".into(),
+        );
+        eks.access_entry = None;
+        eks.tls_untrusted = Some((
+            "https://eks.us-west-2.amazonaws.com".into(),
+            "CN=Corp Proxy CA".into(),
+        ));
+        let f = expect(
+            &e,
+            Code::AwsTlsUntrusted,
+            Severity::Error,
+            "aws-tls-untrusted",
+        );
+        assert!(
+            f.title.contains("https://eks.us-west-2.amazonaws.com")
+                && f.title.contains("CN=Corp Proxy CA")
+        );
+        assert!(f.remedy.contains("AWS_CA_BUNDLE"));
+        e.eks.as_mut().unwrap().tls_untrusted = None;
+        assert!(
+            !has(&e, Code::AwsTlsUntrusted),
+            "other failures name nothing"
         );
     }
 

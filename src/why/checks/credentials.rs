@@ -5,7 +5,7 @@
 //! token` (`aws/credentials.rs`) print; STS's `ExpiredToken` answer to the
 //! token says the same as a locally known expiry. Codes: credentials-missing,
 //! profile-not-found, sso-session-missing, sso-session-expired,
-//! assume-role-denied, credentials-expired. What no pattern names stays an
+//! assume-role-denied, credentials-expired, mfa-required, aws-tls-untrusted. What no pattern names stays an
 //! exec-failed (`kubeconfig.rs`).
 
 use super::{last_lines, profile, profile_arg, setup_command, sh};
@@ -21,6 +21,22 @@ const STDERR_LINES: usize = 4;
 /// Patterns, lowercase, checked in this order: the first code whose
 /// patterns all appear in one of its alternatives wins.
 const PATTERNS: &[(Code, &[&[&str]])] = &[
+    (
+        Code::MfaRequired,
+        &[
+            &["mfa code", "cannot be asked for"],
+            &["enter mfa code for"],
+            &["mfa code for", "eoferror"],
+        ],
+    ),
+    (
+        Code::AwsTlsUntrusted,
+        &[
+            &["failed certificate verification"],
+            &["certificate_verify_failed"],
+            &["invalid peer certificate", "unknownissuer"],
+        ],
+    ),
     (
         Code::SsoSessionExpired,
         &[
@@ -176,6 +192,23 @@ fn finding(e: &Evidence, code: Code, stderr: &str) -> Finding {
                 "Refresh them: for an SSO profile\n{login}\n\
                  otherwise rerun your credential helper or export new keys. This says when it works again:\n{check_who}"
             )),
+        Code::MfaRequired => {
+            Finding::new(code, format!("Profile {p_or} needs an MFA code, and the exec command could not ask for it"))
+                .remedy(format!(
+                    "kubectl lets the exec command ask only when the exec entry's interactiveMode is \
+                     IfAvailable (the default) or Always and kubectl runs in a terminal; run a kubectl \
+                     command there once (the code is asked once per role session), or cache the role's \
+                     session now:\nkubectl eksauth whoami --profile {}",
+                    sh(&p_or)
+                ))
+        }
+        Code::AwsTlsUntrusted => Finding::new(code, "TLS to an AWS endpoint fails certificate verification")
+            .remedy(
+                "Behind a proxy that inspects TLS, point AWS_CA_BUNDLE at the proxy's CA certificate \
+                 (in the shell kubectl runs from, or in the exec entry's env), or add \
+                 `ca_bundle = /path/to/corporate-ca.pem` to the profile:\n\
+                 export AWS_CA_BUNDLE=/path/to/corporate-ca.pem",
+            ),
         Code::AssumeRoleDenied => {
             let role = e.kubeconfig.exec.as_ref().and_then(|x| x.role_arn.clone());
             let name = role.as_deref().and_then(Arn::parse).and_then(|a| a.name().map(str::to_string));
@@ -345,6 +378,59 @@ mod tests {
             stderr: stderr.into(),
         }));
         e
+    }
+
+    #[test]
+    fn mfa_required_from_exec() {
+        let e = failing(
+            "kubectl-eksauth: error: profile \"dev\" assumes role arn:aws:iam::111122223333:role/R \
+             with MFA (mfa_serial arn:aws:iam::111122223333:mfa/me), and the MFA code cannot be asked \
+             for: kubectl did not hand the terminal over",
+        );
+        let f = expect(&e, Code::MfaRequired, Severity::Error, "mfa-required");
+        assert!(f.remedy.contains("interactiveMode"), "{}", f.remedy);
+        assert!(f.remedy.contains("whoami --profile dev"), "{}", f.remedy);
+        assert!(!has(&e, Code::AssumeRoleDenied) && !has(&e, Code::ExecFailed));
+    }
+
+    #[test]
+    fn mfa_and_tls_failures_as_other_tools_print_them() {
+        let cases = [
+            (
+                "aws_cli_prompt_without_a_terminal",
+                "Enter MFA code for arn:aws:iam::1:mfa/me: \nEOFError",
+                Some(Code::MfaRequired),
+            ),
+            (
+                "botocore_ssl",
+                "SSL validation failed for https://sts.us-west-2.amazonaws.com/ \
+                 [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate",
+                Some(Code::AwsTlsUntrusted),
+            ),
+            (
+                "ours",
+                "TLS to the AWS endpoint https://sts.us-west-2.amazonaws.com failed certificate verification",
+                Some(Code::AwsTlsUntrusted),
+            ),
+        ];
+        for (name, stderr, want) in cases {
+            assert_eq!(classify(stderr), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn aws_tls_untrusted_from_exec() {
+        let e = failing(
+            "kubectl-eksauth: error: TLS to the AWS endpoint https://sts.us-west-2.amazonaws.com failed \
+             certificate verification: invalid peer certificate: UnknownIssuer",
+        );
+        let f = expect(
+            &e,
+            Code::AwsTlsUntrusted,
+            Severity::Error,
+            "aws-tls-untrusted",
+        );
+        assert!(f.remedy.contains("AWS_CA_BUNDLE"), "{}", f.remedy);
     }
 
     #[test]

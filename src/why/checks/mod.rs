@@ -466,6 +466,7 @@ pub(crate) mod fixtures {
                     }],
                 }))),
                 server_date: Some(NOW),
+                tls_untrusted: None,
             }),
             aws_auth: AwsAuthFacts {
                 source: Some("the diagnosed identity".into()),

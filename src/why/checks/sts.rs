@@ -54,6 +54,10 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         StsAnswer::Unreachable { reason } => {
             unreachable(e, &sts.endpoint, reason).evidence(ev(json!({"reason": reason})))
         }
+        StsAnswer::TlsUntrusted { issuer, reason } => tls_untrusted(&sts.endpoint, issuer, reason)
+            .evidence(ev(
+                json!({"issuer": issuer, "reason": reason, "variable": "AWS_CA_BUNDLE"}),
+            )),
         StsAnswer::Error {
             status,
             code,
@@ -92,6 +96,25 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         },
     };
     vec![finding]
+}
+
+/// The endpoint's certificate comes from a CA nobody told us to trust:
+/// almost always a proxy that inspects TLS.
+pub fn tls_untrusted(endpoint: &str, issuer: &str, reason: &str) -> Finding {
+    Finding::new(
+        Code::AwsTlsUntrusted,
+        format!("TLS to the AWS endpoint {endpoint} is not trusted: its certificate was issued by {issuer}"),
+    )
+    .detail(format!(
+        "{reason}. A certificate for an AWS endpoint issued by {issuer} usually means a proxy that \
+         inspects TLS; the AWS CLI, the SDKs and this plugin fail verification until they trust its CA."
+    ))
+    .remedy(
+        "Get the proxy's CA certificate (PEM) from your IT team and point AWS_CA_BUNDLE at it \
+         (in the shell kubectl runs from, or in the exec entry's env):\n\
+         export AWS_CA_BUNDLE=/path/to/corporate-ca.pem\n\
+         or add `ca_bundle = /path/to/corporate-ca.pem` to the profile in ~/.aws/config",
+    )
 }
 
 fn unreachable(e: &Evidence, endpoint: &str, reason: &str) -> Finding {
@@ -260,6 +283,30 @@ mod tests {
             "{}",
             f.remedy
         );
+    }
+
+    #[test]
+    fn aws_tls_untrusted_names_the_endpoint_the_issuer_and_the_variable() {
+        let mut e = answered(StsAnswer::TlsUntrusted {
+            issuer: "CN=Corp TLS Inspection CA, O=Example Corp".into(),
+            reason: "invalid peer certificate: UnknownIssuer".into(),
+        });
+        e.server.as_mut().unwrap().review = None;
+        let f = expect(
+            &e,
+            Code::AwsTlsUntrusted,
+            Severity::Error,
+            "aws-tls-untrusted",
+        );
+        let endpoint = e.sts.as_ref().unwrap().endpoint.clone();
+        assert!(f.title.contains(&endpoint), "{}", f.title);
+        assert!(f.title.contains("CN=Corp TLS Inspection CA"), "{}", f.title);
+        assert!(f.remedy.contains("AWS_CA_BUNDLE") && f.remedy.contains("ca_bundle"));
+        assert_eq!(
+            f.evidence["issuer"],
+            "CN=Corp TLS Inspection CA, O=Example Corp"
+        );
+        assert!(!has(&e, Code::StsUnreachable), "not also unreachable");
     }
 
     #[test]
