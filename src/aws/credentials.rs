@@ -13,8 +13,8 @@ use crate::aws::Env;
 use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
-use crate::platform::Hardware;
 use crate::aws::sso_refresh;
+use crate::platform::Hardware;
 use crate::token::cache::TokenCache;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
@@ -598,7 +598,6 @@ fn sso_portal(req: &CredentialRequest<'_>) -> Option<String> {
     }?;
     Some(format!("https://portal.sso.{region}.amazonaws.com"))
 }
-
 
 #[cfg(test)]
 mod tests {
