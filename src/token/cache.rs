@@ -743,14 +743,19 @@ mod tests {
     fn a_held_lock_is_waited_for_only_as_long_as_asked() {
         let d = tempfile::tempdir().unwrap();
         let c = TokenCache::new(d.path().join("eksauth"));
-        let held = c.lock(&key("demo"));
-        assert!(held._file.is_some());
+        let rt = runtime();
+        let held = rt.block_on(c.lock(&key("demo")));
+        assert!(held.file.is_some());
         let start = Instant::now();
-        let second = c.lock_within(&key("demo"), Duration::from_millis(200));
-        assert!(second._file.is_none(), "not had while held");
+        let second = rt.block_on(c.lock_within(&key("demo"), Duration::from_millis(200)));
+        assert!(second.file.is_none(), "not had while held");
         assert!(start.elapsed() >= Duration::from_millis(200));
         drop(held);
-        assert!(c.lock_within(&key("demo"), Duration::ZERO)._file.is_some());
+        assert!(
+            rt.block_on(c.lock_within(&key("demo"), Duration::ZERO))
+                .file
+                .is_some()
+        );
     }
 
     #[test]
