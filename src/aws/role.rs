@@ -258,7 +258,10 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<Credentials, CredentialsFailure>>,
 {
-    let _lock = req.cache.map(|c| c.lock_within(key, wait));
+    let _lock = match req.cache {
+        Some(c) => Some(c.lock_within(key, wait).await),
+        None => None,
+    };
     if let Some(hit) = req.cache.and_then(|c| lookup(c, key, req.now)) {
         return Ok(hit);
     }
