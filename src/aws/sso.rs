@@ -11,7 +11,6 @@ use serde::Deserialize;
 use sha1::{Digest, Sha1};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// How deep a `source_profile` chain is followed looking for an SSO profile.
 const MAX_SOURCE_DEPTH: usize = 8;
@@ -99,21 +98,11 @@ pub fn session_state(home: &Path, sso: &SsoProfile, now: OffsetDateTime) -> SsoS
     else {
         return SsoSessionState::Missing;
     };
-    match parse_expiry(&file.expires_at) {
+    match crate::aws::sso_cache::parse_time(&file.expires_at) {
         Some(t) if t > now => SsoSessionState::Valid(t),
         Some(t) => SsoSessionState::Expired(t),
         None => SsoSessionState::Missing,
     }
-}
-
-/// The AWS CLI writes `2026-01-01T00:00:00Z` and sometimes `...UTC`.
-fn parse_expiry(s: &str) -> Option<OffsetDateTime> {
-    let s = s.trim();
-    let normalized = s
-        .strip_suffix("UTC")
-        .map(|p| format!("{p}Z"))
-        .unwrap_or_else(|| s.to_string());
-    OffsetDateTime::parse(&normalized, &Rfc3339).ok()
 }
 
 /// The exact command that starts a new session.

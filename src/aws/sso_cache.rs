@@ -213,29 +213,13 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T
         .with_context(|| format!("could not parse {}", path.display()))
 }
 
-/// Writes `value` as JSON to `path`: a private (0600) temporary file in the
-/// same directory, synced, then renamed over the old one, so a reader (or
-/// an interrupted write) never sees half a file.
+/// Writes `value` as JSON to `path` through the one private writer
+/// ([`crate::fsio::write_private`]: 0600 from creation, synced, renamed), so
+/// a reader (or an interrupted write) never sees half a file.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let dir = path.parent().context("a cache file has a directory")?;
-    create_private_dir(dir)?;
     let text = serde_json::to_vec(value).context("could not encode the SSO cache")?;
-    let tmp = dir.join(format!(
-        ".{}.{}.eksauth-tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("cache"),
-        std::process::id()
-    ));
-    let r = (|| -> std::io::Result<()> {
-        let mut f = private_options().open(&tmp)?;
-        std::io::Write::write_all(&mut f, &text)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("could not write {}", path.display()));
-    }
-    Ok(())
+    crate::fsio::write_private(path, &text)
+        .with_context(|| format!("could not write {}", path.display()))
 }
 
 fn private_options() -> OpenOptions {
