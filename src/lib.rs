@@ -6,11 +6,13 @@
 pub mod aws;
 pub mod aws_session;
 pub mod cache_cmd;
+pub mod child;
 pub mod cli;
 pub mod completion;
 pub mod exec_credential;
 pub mod kube;
 pub mod login;
+pub mod redact;
 pub mod secret;
 pub mod setup;
 pub mod token;

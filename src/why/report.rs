@@ -13,6 +13,7 @@ use super::evidence::{
     AccessAnswer, EksCall, Evidence, ExecOutcome, IrsaFacts, KubeRead, Reach, Review, StsAnswer,
 };
 use super::finding::{Area, Code, Finding, Severity};
+use crate::redact::Redactor;
 use serde::Serialize;
 
 /// The schema of one report.
@@ -152,6 +153,42 @@ impl Report {
             verdict,
             passed: passed(e),
             username,
+        }
+    }
+
+    /// Everything shown, with secrets removed and control characters
+    /// escaped (see [`crate::redact`]); done once, before rendering, so a
+    /// wrapped line cannot split a secret out of reach.
+    pub fn redact(&mut self, r: &Redactor) {
+        let line = |s: &mut String| *s = r.line(s);
+        let opt = |s: &mut Option<String>| {
+            if let Some(v) = s.as_mut() {
+                *v = r.line(v);
+            }
+        };
+        opt(&mut self.context);
+        opt(&mut self.cluster.name);
+        opt(&mut self.cluster.region);
+        opt(&mut self.cluster.server);
+        opt(&mut self.username);
+        if let Some(id) = self.identity.as_mut() {
+            for s in [
+                &mut id.arn,
+                &mut id.principal_arn,
+                &mut id.account,
+                &mut id.user_id,
+            ] {
+                line(s);
+            }
+        }
+        for (_, s) in &mut self.passed {
+            line(s);
+        }
+        for f in &mut self.findings {
+            line(&mut f.title);
+            f.detail = r.text(&f.detail);
+            f.remedy = r.text(&f.remedy);
+            redact_json(&mut f.evidence, r);
         }
     }
 
@@ -606,6 +643,16 @@ fn break_command(line: &str, indent: &str) -> Vec<String> {
     out
 }
 
+/// Every string of a JSON value, redacted.
+fn redact_json(v: &mut serde_json::Value, r: &Redactor) {
+    match v {
+        serde_json::Value::String(s) => *s = r.text(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| redact_json(x, r)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| redact_json(x, r)),
+        _ => {}
+    }
+}
+
 /// `--all-contexts`: one report per EKS context.
 #[derive(Debug, Clone, Serialize)]
 pub struct AllReport {
@@ -620,6 +667,11 @@ impl AllReport {
             schema: SCHEMA_ALL,
             reports,
         }
+    }
+
+    /// Each report redacted (see [`Report::redact`]).
+    pub fn redact(&mut self, r: &Redactor) {
+        self.reports.iter_mut().for_each(|x| x.redact(r));
     }
 
     /// 1 when any report has an error, else 0.
