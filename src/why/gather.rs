@@ -92,7 +92,7 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     let cluster = this_cluster(&ev);
     let (sts, server) = tokio::join!(
         ask_sts(&ev, &token, cluster.as_deref(), env, budget),
-        ask_server(&ev, &token, budget)
+        ask_server(&ev, &token, env, budget)
     );
     ev.sts = sts;
     ev.server = server;
@@ -155,11 +155,13 @@ fn authenticated(ev: &Evidence) -> bool {
 fn own_client(ev: &Evidence, token: &Secret, budget: Budget) -> Result<kube::Client, String> {
     let k = &ev.kubeconfig;
     let server = k.server.clone().unwrap_or_default();
+    let proxy = ev.server.as_ref().and_then(|s| s.proxy.clone());
     probe::client(
         &server,
         k.ca_pem.as_deref(),
         k.insecure,
         Some(token),
+        proxy.as_deref(),
         budget.left(),
     )
     .map_err(|e| format!("{e:#}"))
@@ -398,23 +400,27 @@ fn decode_url(token: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-async fn ask_server(ev: &Evidence, token: &Secret, budget: Budget) -> Option<ServerFacts> {
+async fn ask_server(
+    ev: &Evidence,
+    token: &Secret,
+    env: &Env,
+    budget: Budget,
+) -> Option<ServerFacts> {
     let k = &ev.kubeconfig;
     let server = k.server.clone()?;
-    let proxy = k
-        .proxy_url
-        .clone()
-        .or_else(|| std::env::var("HTTPS_PROXY").ok())
-        .or_else(|| std::env::var("https_proxy").ok());
-    let reach = if proxy.is_some() {
-        Reach::Ok
-    } else {
-        probe::reach(&server, k.ca_pem.as_deref(), k.insecure, budget.left()).await
-    };
+    let proxy = probe::proxy_for(&server, k.proxy_url.as_deref(), env);
+    let reach = probe::reach(
+        &server,
+        k.ca_pem.as_deref(),
+        k.insecure,
+        proxy.as_deref(),
+        budget.left(),
+    )
+    .await;
     let mut facts = ServerFacts {
         server: server.clone(),
         reach: reach.clone(),
-        proxy,
+        proxy: proxy.clone(),
         review: None,
         server_date: None,
     };
@@ -426,10 +432,18 @@ async fn ask_server(ev: &Evidence, token: &Secret, budget: Budget) -> Option<Ser
         k.ca_pem.as_deref(),
         k.insecure,
         Some(token),
+        proxy.as_deref(),
         budget.left(),
     ) {
         Ok(client) => {
             let (review, date) = probe::self_review(&client, budget.left()).await;
+            // Through a proxy the certificate is first seen here.
+            if let (Some(_), Review::Failed(why)) = (&proxy, &review) {
+                if why.contains("invalid peer certificate") {
+                    facts.reach = Reach::TlsFailed(why.clone());
+                    return Some(facts);
+                }
+            }
             facts.review = Some(review);
             facts.server_date = date;
         }

@@ -58,6 +58,7 @@ pub const VERDICT_PRIORITY: &[Code] = &[
     Code::EndpointDnsFailed,
     Code::EndpointUnreachable,
     Code::EndpointTlsMismatch,
+    Code::EndpointBadAnswer,
     Code::StsUnreachable,
     Code::StsInvalidClientToken,
     Code::StsThrottled,
@@ -419,13 +420,30 @@ fn passed(e: &Evidence) -> Vec<(Area, String)> {
     if let Some(x) = &e.irsa {
         out.push((Area::Irsa, irsa_line(x)));
     }
-    if let Some(s) = e.server.as_ref().filter(|s| s.reach == Reach::Ok) {
+    if let Some(s) = e.server.as_ref().filter(|s| answered(s)) {
+        let via = match &s.proxy {
+            Some(p) => format!(
+                " through the proxy {}",
+                crate::why::checks::network::redact_userinfo(p)
+            ),
+            None => String::new(),
+        };
         out.push((
             Area::Network,
-            format!("the API server answers at {}", s.server),
+            format!("the API server answers at {}{via}", s.server),
         ));
     }
     out
+}
+
+/// Whether the API server gave a Kubernetes answer to the token (it was
+/// reached, and answered the SelfSubjectReview with a user, 401 or 403).
+fn answered(s: &crate::why::evidence::ServerFacts) -> bool {
+    s.reach == Reach::Ok
+        && matches!(
+            s.review,
+            Some(Review::Authenticated { .. } | Review::Unauthorized | Review::Forbidden(_))
+        )
 }
 
 /// The access review's answer, when it allowed or could not answer.
