@@ -364,6 +364,9 @@ async fn ask_sts(
         .get("AWS_ENDPOINT_URL_STS")
         .or_else(|| env.get("AWS_ENDPOINT_URL"));
     let (target, shown, endpoint_override) = sts_check::target(&url, override_base.as_deref());
+    if !sts_check::may_send(&url, endpoint_override) {
+        return None;
+    }
     let (answer, server_date) = sts_check::ask(&target, &cluster, budget.left()).await;
     let exec_cluster = ev
         .kubeconfig
