@@ -67,7 +67,7 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         ),
     }
     if let (Reach::Ok, Some(Review::Failed(why))) = (&s.reach, &s.review) {
-        out.push(bad_answer(&host, why, proxy.as_deref()));
+        out.push(bad_answer(&s.server, why, proxy.as_deref()));
     }
     if let Some(p) = proxy {
         out.push(
@@ -87,7 +87,8 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
 
 /// The API server was reached but its answer to the SelfSubjectReview was
 /// not a Kubernetes answer: kubectl fails on it too.
-fn bad_answer(host: &str, why: &str, proxy: Option<&str>) -> Finding {
+fn bad_answer(server: &str, why: &str, proxy: Option<&str>) -> Finding {
+    let host = host_of(server);
     let via = proxy.map_or(String::new(), |p| format!(" (through the proxy {p})"));
     Finding::new(
         Code::EndpointBadAnswer,
@@ -101,7 +102,7 @@ fn bad_answer(host: &str, why: &str, proxy: Option<&str>) -> Finding {
     .remedy(format!(
         "See what answers there:\ncurl -sv {}\nand compare the kubeconfig's server with the endpoint EKS gives \
          (aws eks describe-cluster --query cluster.endpoint).",
-        super::sh(&format!("https://{host}/version"))
+        super::sh(&format!("{}/version", server.trim_end_matches('/')))
     ))
     .evidence(json!({"host": host, "error": why, "proxy": proxy}))
 }
