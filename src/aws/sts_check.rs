@@ -13,6 +13,10 @@ use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+/// The most of STS's answer that is read (a GetCallerIdentity answer or
+/// an error is well under 2 KiB).
+const BODY_CAP: usize = 64 << 10;
+
 /// Where a token's URL is sent: the URL itself, or, when it names a real
 /// AWS STS host and an endpoint override is configured, the override (the
 /// stand-in the user pointed the AWS tools at). Returns the URL to GET and
@@ -115,7 +119,8 @@ pub async fn ask(
         .and_then(|d| d.to_str().ok())
         .and_then(crate::kube::probe::parse_http_date);
     let status = resp.status().as_u16();
-    let body = match tokio::time::timeout(timeout, resp.into_body().collect()).await {
+    let capped = http_body_util::Limited::new(resp.into_body(), BODY_CAP);
+    let body = match tokio::time::timeout(timeout, capped.collect()).await {
         Ok(Ok(b)) => b.to_bytes(),
         _ => {
             return (

@@ -422,6 +422,54 @@ mod tests {
     }
 
     #[test]
+    fn no_proxy_matches_as_go_reads_it() {
+        let m = no_proxy_matches;
+        assert!(m("*", "anything.example", 443));
+        assert!(m(
+            ".eks.amazonaws.com",
+            "abc.gr7.us-west-2.eks.amazonaws.com",
+            443
+        ));
+        assert!(m(
+            "eks.amazonaws.com",
+            "abc.gr7.us-west-2.eks.amazonaws.com",
+            443
+        ));
+        assert!(m("*.eks.amazonaws.com", "x.eks.amazonaws.com", 443));
+        assert!(m("other.example, 10.0.0.0/8", "10.1.2.3", 443));
+        assert!(m("10.1.2.3", "10.1.2.3", 443));
+        assert!(m("api.example:443", "api.example", 443));
+        assert!(!m("api.example:6443", "api.example", 443));
+        assert!(!m("amazonaws.co", "eks.amazonaws.com", 443));
+        assert!(!m("10.0.0.0/8", "11.1.2.3", 443));
+        assert!(!m("", "api.example", 443));
+        assert!(m("fd00::/8", "fd00::1", 443));
+    }
+
+    #[test]
+    fn proxy_for_follows_kubectl() {
+        use crate::aws::Env;
+        let env = Env::from_pairs(&[
+            ("HTTPS_PROXY", "http://proxy:3128"),
+            ("NO_PROXY", ".internal"),
+        ]);
+        let p = |server: &str, url: Option<&str>| proxy_for(server, url, &env);
+        assert_eq!(
+            p("https://api.example", None).as_deref(),
+            Some("http://proxy:3128")
+        );
+        assert_eq!(p("https://k.internal", None), None, "NO_PROXY");
+        assert_eq!(p("https://127.0.0.1:6443", None), None, "loopback");
+        assert_eq!(p("https://localhost", None), None, "localhost");
+        assert_eq!(p("http://api.example", None), None, "HTTP_PROXY unset");
+        assert_eq!(
+            p("https://127.0.0.1", Some("http://corp:8080")).as_deref(),
+            Some("http://corp:8080"),
+            "proxy-url applies to every server"
+        );
+    }
+
+    #[test]
     fn http_date_parses() {
         let t = parse_http_date("Sun, 22 Nov 2026 07:30:38 GMT").unwrap();
         assert_eq!(
