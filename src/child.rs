@@ -60,6 +60,9 @@ pub async fn run(mut cmd: tokio::process::Command, limits: Limits) -> Output {
         }
     };
     let pid = child.id();
+    // Given up on (the caller's own timeout dropped this future): the
+    // whole group goes, not only the child kill_on_drop stops.
+    let mut guard = GroupGuard(pid);
     let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
         kill_group(pid, &mut child).await;
         let e = std::io::Error::other("the child's output pipes are missing");
@@ -92,6 +95,7 @@ pub async fn run(mut cmd: tokio::process::Command, limits: Limits) -> Output {
     if !matches!(ended, Ended::Exited(_)) {
         kill_group(pid, &mut child).await;
     }
+    guard.0 = None;
     Output {
         ended,
         stdout,
@@ -127,6 +131,21 @@ async fn read_capped(
         } else if buf.len() > cap {
             buf.truncate(cap);
             return false;
+        }
+    }
+}
+
+/// Kills the process group it holds when dropped.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(pid) = self.0.and_then(|p| i32::try_from(p).ok()) {
+            // SAFETY: as in kill_group; the group is the child's own.
+            unsafe {
+                libc::killpg(pid, libc::SIGKILL);
+            }
         }
     }
 }
