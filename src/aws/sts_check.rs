@@ -64,14 +64,31 @@ pub fn may_send(url: &str, endpoint_override: bool) -> bool {
         && crate::why::inspect::sts_host(authority).is_some()
 }
 
+type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
+/// The HTTPS connector, with the system's roots loaded once per process
+/// (loading them takes longer than the STS call; `--all-contexts` asks
+/// STS for every context).
+fn connector() -> Result<Connector, String> {
+    static CONNECTOR: std::sync::OnceLock<Result<Connector, String>> = std::sync::OnceLock::new();
+    CONNECTOR
+        .get_or_init(|| {
+            hyper_rustls::HttpsConnectorBuilder::new()
+                .with_native_roots()
+                .map(|b| b.https_or_http().enable_http1().build())
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+}
+
 /// GETs `url` with `x-k8s-aws-id: cluster`; the answer and STS's Date.
 pub async fn ask(
     url: &str,
     cluster: &str,
     timeout: Duration,
 ) -> (StsAnswer, Option<OffsetDateTime>) {
-    let connector = match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
-        Ok(b) => b.https_or_http().enable_http1().build(),
+    let connector = match connector() {
+        Ok(c) => c,
         Err(e) => {
             return (
                 StsAnswer::Unreachable {

@@ -14,7 +14,9 @@ use crate::aws::{Env, eks, iam, sts_check};
 use crate::kube::{exec, kubeconfig, objects, probe};
 use crate::secret::Secret;
 use crate::why::evidence::*;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -40,6 +42,35 @@ pub struct WhyOptions {
     /// `--service-account NAMESPACE/NAME`.
     pub service_account: Option<String>,
     pub timeout: Duration,
+    /// What is shared between contexts (`--all-contexts`): the kubeconfig
+    /// loaded once, AWS sessions opened once per profile, region and role.
+    pub shared: Shared,
+}
+
+/// The kubeconfig as loaded: merged, and what was seen of each file.
+pub type Loaded = (Option<kube::config::Kubeconfig>, Vec<KubeconfigFile>);
+
+/// An AWS session's key: the exec entry's profile, region and role.
+type SdkKey = (Option<String>, String, Option<String>);
+
+/// State shared by the contexts of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    /// The kubeconfig, when already loaded.
+    pub loaded: Option<Arc<Loaded>>,
+    sdk: Arc<tokio::sync::Mutex<HashMap<SdkKey, Result<aws_types::SdkConfig, String>>>>,
+}
+
+/// Loads the kubeconfig `why` looks at (`--kubeconfig`, else `KUBECONFIG`,
+/// else `~/.kube/config`).
+pub fn load(opts: &WhyOptions, env: &Env) -> Loaded {
+    let home = credentials::home_dir();
+    let paths = kubeconfig::load_paths(
+        opts.kubeconfig.as_deref(),
+        env.get("KUBECONFIG").as_deref(),
+        home.as_deref(),
+    );
+    kubeconfig::load(&paths)
 }
 
 /// A deadline that steps draw their timeouts from.
@@ -70,14 +101,12 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
         },
         ..Default::default()
     };
-    let home = credentials::home_dir();
-    let paths = kubeconfig::load_paths(
-        opts.kubeconfig.as_deref(),
-        env.get("KUBECONFIG").as_deref(),
-        home.as_deref(),
-    );
-    let (merged, files) = kubeconfig::load(&paths);
-    ev.kubeconfig = kubeconfig::resolve(merged.as_ref(), files, opts.context.as_deref());
+    let loaded = match &opts.shared.loaded {
+        Some(l) => l.clone(),
+        None => Arc::new(load(opts, env)),
+    };
+    let merged = loaded.0.as_ref();
+    ev.kubeconfig = kubeconfig::resolve(merged, loaded.1.clone(), opts.context.as_deref());
     ev.aws_auth = read_aws_auth_file(opts);
     if !ev.kubeconfig.context_found || ev.kubeconfig.dangling.is_some() {
         return ev;
@@ -99,14 +128,14 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     let region = region_of(&ev, env);
     let sdk = match &region {
         Some(r) if cluster.is_some() || opts.service_account.is_some() => {
-            Some(sdk_config(&ev, r, env, budget).await)
+            Some(shared_sdk_config(&opts.shared, &ev, r, env, budget).await)
         }
         _ => None,
     };
     let own = authenticated(&ev).then(|| own_client(&ev, &token, budget));
     let admin = match &opts.admin_context {
         Some(a) => Some((
-            admin_client(merged.as_ref(), a, budget).await,
+            admin_client(merged, a, budget).await,
             format!("admin context {a}"),
         )),
         None => None,
@@ -453,6 +482,26 @@ async fn ask_server(
         Err(e) => facts.review = Some(Review::Failed(format!("{e:#}"))),
     }
     Some(facts)
+}
+
+/// [`sdk_config`], opened once per profile, region and role for all the
+/// contexts of a run.
+async fn shared_sdk_config(
+    shared: &Shared,
+    ev: &Evidence,
+    region: &str,
+    env: &Env,
+    budget: Budget,
+) -> Result<aws_types::SdkConfig, String> {
+    let exec = ev.kubeconfig.exec.clone().unwrap_or_default();
+    let key = (exec.profile, region.to_string(), exec.role_arn);
+    let mut sessions = shared.sdk.lock().await;
+    if let Some(s) = sessions.get(&key) {
+        return s.clone();
+    }
+    let s = sdk_config(ev, region, env, budget).await;
+    sessions.insert(key, s.clone());
+    s
 }
 
 /// AWS credentials as the exec entry would get them (its profile, region

@@ -23,12 +23,14 @@ const CONTEXTS_AT_ONCE: usize = 12;
 
 /// Runs `why`; returns the exit status.
 pub fn run(cmd: WhyCmd) -> Result<u8> {
-    let opts = options(&cmd)?;
+    let mut opts = options(&cmd)?;
     let env = Env::real();
-    let merged = load_merged(&opts, &env);
-    check_admin_context(opts.admin_context.as_deref(), merged.as_ref())?;
+    let loaded = std::sync::Arc::new(gather::load(&opts, &env));
+    opts.shared.loaded = Some(loaded.clone());
+    let merged = loaded.0.as_ref();
+    check_admin_context(opts.admin_context.as_deref(), merged)?;
     let mut redactor = Redactor::from_env();
-    if let Some(k) = &merged {
+    if let Some(k) = merged {
         redactor.add_kubeconfig(k);
     }
     if let Some(t) = &opts.token {
@@ -38,7 +40,7 @@ pub fn run(cmd: WhyCmd) -> Result<u8> {
     let color =
         cmd.output == "text" && std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
     let (text, code) = if cmd.all_contexts {
-        let all = rt.block_on(all_contexts(&opts, &env, merged.as_ref(), &redactor));
+        let all = rt.block_on(all_contexts(&opts, &env, merged, &redactor));
         let text = match cmd.output.as_str() {
             "json" => all.render_json(),
             _ => all.render_text(color),
@@ -73,17 +75,6 @@ async fn diagnose(opts: &WhyOptions, env: &Env, redactor: &Redactor) -> Report {
     }
     report.redact(&r);
     report
-}
-
-/// The merged kubeconfig `why` looks at, if any parses.
-fn load_merged(opts: &WhyOptions, env: &Env) -> Option<kube::config::Kubeconfig> {
-    let home = crate::aws::credentials::home_dir();
-    let paths = crate::kube::kubeconfig::load_paths(
-        opts.kubeconfig.as_deref(),
-        env.get("KUBECONFIG").as_deref(),
-        home.as_deref(),
-    );
-    crate::kube::kubeconfig::load(&paths).0
 }
 
 /// `--admin-context` must name a context of the kubeconfig.
@@ -144,6 +135,7 @@ fn options(cmd: &WhyCmd) -> Result<WhyOptions> {
         namespace: cmd.namespace.clone(),
         service_account: cmd.service_account.clone(),
         timeout: Duration::from_secs_f64(cmd.timeout),
+        shared: Default::default(),
     })
 }
 
