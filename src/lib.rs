@@ -95,10 +95,11 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
             &aws::Env::real(),
             &mut std::io::stdout().lock(),
         )),
-        Command::Completion(c) => {
-            completion::run(c.shell, &mut std::io::stdout().lock());
-            Ok(0)
-        }
+        Command::Completion(c) => status(
+            completion::run(c.shell, &mut std::io::stdout().lock()).map_err(|e| {
+                anyhow::Error::new(e).context("could not write the completion script")
+            }),
+        ),
     }
 }
 

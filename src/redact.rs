@@ -22,7 +22,7 @@ const MIN_VALUE_LEN: usize = 6;
 /// as `token-expired:` are not taken for one).
 static KEY_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)(["']?[a-z0-9_]*(?:secret|token|password|passwd)[a-z0-9_]*["']?\s*[:=]\s*["']?)([^\s"',&;]{6,})"#,
+        r#"(?i)(["']?[a-z0-9_]*(?:secret|token|password|passwd)[a-z0-9_]*["']?\s*[:=]\s*["']?)([^\s"',&;:][^\s"',&;]{5,})"#,
     )
     .expect("valid regex")
 });
@@ -42,8 +42,17 @@ static BEARER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=\-]{8,})").expect("valid regex"));
 
 /// A long base64 run: session tokens (hundreds of characters), JWTs.
+/// A path is not one: see [`looks_like_path`].
 static BLOB: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_\-]{100,}={0,2}").expect("valid regex"));
+
+/// A run with a `/` every few characters is a path, not base64 (where a
+/// `/` comes once in 64 characters on average; the run of slashes at the
+/// start of a session token counts once).
+fn looks_like_path(run: &str) -> bool {
+    let segments = run.split('/').filter(|s| !s.is_empty()).count();
+    run.starts_with('/') || segments * 24 > run.len()
+}
 
 /// Whether a variable's name says its value is secret.
 pub fn secret_name(name: &str) -> bool {
@@ -155,7 +164,11 @@ impl Redactor {
                 format!("{}{REDACTED}", &c[1])
             }
         });
-        BLOB.replace_all(&s, REDACTED).into_owned()
+        BLOB.replace_all(&s, |c: &regex::Captures| match looks_like_path(&c[0]) {
+            true => c[0].to_string(),
+            false => REDACTED.to_string(),
+        })
+        .into_owned()
     }
 }
 
@@ -221,6 +234,13 @@ mod tests {
         }
         let long = "A".repeat(300);
         assert_eq!(r.line(&long), REDACTED);
+        let session = format!(
+            "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLXdlc3QtMiJHMEUCIQD{}",
+            "aB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0zaB3dE5gH7jK9mN1pQ2rS4tU6vW8xY0z+/".repeat(6)
+        );
+        assert_eq!(r.line(&session), REDACTED);
+        let path = format!("/home/u/{}/config", "very_long_directory_name_x/".repeat(6));
+        assert_eq!(r.line(&path), path);
     }
 
     #[test]
@@ -231,6 +251,7 @@ mod tests {
             "the token has expired",
             "AWS_SESSION_TOKEN is set",
             "region us-west-2",
+            "aws_config::web_identity_token::WebIdentityTokenCredentialsProvider::builder()",
         ] {
             assert_eq!(r.line(s), s);
         }

@@ -512,3 +512,30 @@ fn a_context_name_with_escape_and_nul_is_printed_escaped() {
     );
     assert!(r.stdout.contains("evil\\x1b[31mred\\x00"), "{}", r.stdout);
 }
+
+#[test]
+fn every_command_into_a_closed_pipe_exits_0_without_a_panic() {
+    let sb = Sandbox::new();
+    let empty = sb.write("empty", "");
+    for args in [
+        vec!["completion", "bash"],
+        vec!["completion", "zsh"],
+        vec!["cache", "list"],
+        vec![
+            "why",
+            "--all-contexts",
+            "--kubeconfig",
+            empty.to_str().unwrap(),
+        ],
+        vec!["--help"],
+    ] {
+        let mut c = sb.eksauth(&args);
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        c.stdout(writer).stderr(std::process::Stdio::piped());
+        let o = c.output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
