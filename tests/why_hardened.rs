@@ -539,3 +539,35 @@ fn every_command_into_a_closed_pipe_exits_0_without_a_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_parse_error_next_to_a_secret_does_not_show_it() {
+    let sb = Sandbox::new();
+    let kc = sb.write(
+        "kc",
+        "apiVersion: v1\nusers:\n- name: u\n  user:\n    password: Hunter2Hunter2pw\n    token: [unclosed\n",
+    );
+    let auth = sb.write(
+        "aws-auth.yaml",
+        "data:\n  aws_secret_access_key: wJalrXUtnFEMIzzzzSECRET\n  mapRoles: [\n",
+    );
+    for format in ["json", "text"] {
+        let r = run(sb.eksauth(&[
+            "why",
+            "-o",
+            format,
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--aws-auth-file",
+            auth.to_str().unwrap(),
+        ]));
+        for secret in ["Hunter2Hunter2pw", "wJalrXUtnFEMIzzzzSECRET"] {
+            assert!(
+                !r.stdout.contains(secret) && !r.stderr.contains(secret),
+                "{format} shows {secret}:\n{}\n{}",
+                r.stdout,
+                r.stderr
+            );
+        }
+    }
+}
