@@ -71,7 +71,7 @@ pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Sec
         stderr_cap: STDERR_CAP,
     };
     let out = crate::child::run(cmd, limits).await;
-    let stderr = || tail_without_secrets(&String::from_utf8_lossy(&out.stderr), entry);
+    let stderr = || stderr_tail(&String::from_utf8_lossy(&out.stderr), entry);
     let outcome = match &out.ended {
         Ended::Exited(s) if s.success() => {
             let (outcome, token) = parse_credential(&out.stdout);
@@ -129,7 +129,7 @@ pub fn parse_credential(stdout: &[u8]) -> (ExecOutcome, Option<Secret>) {
 /// The last lines of stderr, with every secret removed (by pattern, and
 /// by value: the process environment's and the entry's `env`) and control
 /// characters escaped.
-fn tail_without_secrets(stderr: &str, entry: &ExecEntry) -> String {
+fn stderr_tail(stderr: &str, entry: &ExecEntry) -> String {
     let mut r = crate::redact::Redactor::from_env();
     r.add_named(entry.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let lines: Vec<String> = stderr
@@ -168,7 +168,7 @@ mod tests {
             env: vec![("AWS_SECRET_ACCESS_KEY".into(), "verysecretvalue".into())],
             ..Default::default()
         };
-        let s = tail_without_secrets(
+        let s = stderr_tail(
             "a\nkey is verysecretvalue\nb\ntoken k8s-aws-v1.abc\nc\n",
             &entry,
         );

@@ -470,11 +470,11 @@ async fn ask_server(
         Ok(client) => {
             let (review, date) = probe::self_review(&client, budget.left()).await;
             // Through a proxy the certificate is first seen here.
-            if let (Some(_), Review::Failed(why)) = (&proxy, &review) {
-                if why.contains("invalid peer certificate") {
-                    facts.reach = Reach::TlsFailed(why.clone());
-                    return Some(facts);
-                }
+            if let (Some(_), Review::Failed(why)) = (&proxy, &review)
+                && why.contains("invalid peer certificate")
+            {
+                facts.reach = Reach::TlsFailed(why.clone());
+                return Some(facts);
             }
             facts.review = Some(review);
             facts.server_date = date;
