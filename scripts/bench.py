@@ -7,7 +7,11 @@ and the ratios: against the AWS CLI, and against a trivial process (the
 floor: what starting any process costs here). Not a test: it asserts nothing,
 it measures.
 
-Usage: scripts/bench.py --eksauth target/release/kubectl-eksauth --aws .venv/bin/aws [-n 30]
+With --sim, also `why` against the simulator: one healthy context, one
+whose endpoint never answers, and `why --all-contexts` over 400 contexts,
+half of them refused.
+
+Usage: scripts/bench.py --eksauth target/release/kubectl-eksauth --aws .venv/bin/aws [-n 30] [--sim eks-sim]
 """
 import argparse
 import os
@@ -116,6 +120,67 @@ def bench_why(eksauth, sim, fixture, n):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def many_contexts_kubeconfig(path, server, refused, ca, eksauth, count):
+    """A kubeconfig of `count` contexts of the example world's admin, every
+    other one pointing at a port that refuses connections."""
+    users = f"""- name: admin
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: {eksauth}
+      args: [token, --cluster-name, demo, --region, us-west-2]
+      env:
+      - {{name: AWS_ACCESS_KEY_ID, value: AKIAIOSFODNN7EXAMPLE}}
+      - {{name: AWS_SECRET_ACCESS_KEY, value: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY}}
+"""
+    clusters = (f'- name: demo\n  cluster: {{server: "{server}", certificate-authority: "{ca}"}}\n'
+                f'- name: refused\n  cluster: {{server: "{refused}", certificate-authority: "{ca}"}}\n')
+    contexts = "".join(
+        f"- name: ctx-{i}\n  context: {{cluster: {'refused' if i % 2 else 'demo'}, user: admin}}\n"
+        for i in range(count))
+    with open(path, "w") as f:
+        f.write(f"apiVersion: v1\nkind: Config\nclusters:\n{clusters}contexts:\n{contexts}"
+                f"current-context: ctx-0\nusers:\n{users}")
+    os.chmod(path, 0o600)
+
+
+def closed_port():
+    """A 127.0.0.1 port nothing listens on (connections are refused)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def bench_why_all(eksauth, sim, fixture, count=400, runs=3):
+    """`why --all-contexts` over `count` contexts of the simulated cluster,
+    half of them refused: median wall time and peak RSS."""
+    work = tempfile.mkdtemp(prefix="eksauth-bench-all-")
+    proc, ep = start_sim(sim, fixture, work)
+    try:
+        env = {"HOME": work, "PATH": "/usr/bin:/bin", "AWS_EC2_METADATA_DISABLED": "true",
+               "AWS_ENDPOINT_URL_STS": ep["sts"], "AWS_ENDPOINT_URL_EKS": ep["eks"],
+               "AWS_ENDPOINT_URL_IAM": ep["iam"], "KUBECACHEDIR": os.path.join(work, "cache"),
+               "KUBECONFIG": os.path.join(work, "kubeconfig")}
+        refused = f"https://127.0.0.1:{closed_port()}"
+        many_contexts_kubeconfig(env["KUBECONFIG"], ep["kube"], refused, ep["ca_file"], eksauth, count)
+        argv = [eksauth, "why", "--all-contexts", "-o", "json"]
+        wall = measure_any(argv, env, runs)
+        peaks = []
+        with tempfile.NamedTemporaryFile("r") as out:
+            for _ in range(runs):
+                subprocess.run([GNU_TIME, "-f", "%M", "-o", out.name] + argv, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                out.seek(0)
+                peaks.append(int(out.read().strip().splitlines()[-1]) / 1024.0)
+        return wall, max(peaks)
+    finally:
+        proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def measure_any(argv, env, n):
     """Median seconds of argv, whatever its exit status (why exits 1 on an error)."""
     times = []
@@ -133,6 +198,8 @@ def main():
     ap.add_argument("-n", type=int, default=30)
     ap.add_argument("--sim", help="eks-sim binary: also benchmark `why` against the simulator")
     ap.add_argument("--fixture", default="sim/fixtures/example.yaml")
+    ap.add_argument("--contexts", type=int, default=400,
+                    help="contexts of the `why --all-contexts` benchmark (half of them refused)")
     a = ap.parse_args()
 
     home = tempfile.mkdtemp(prefix="eksauth-bench-")
@@ -173,6 +240,8 @@ def main():
         print()
         print(f"{'why, healthy cluster':<36} {healthy*1000:>8.1f}ms {rss:>8.1f}MB  (target: under 1 s)")
         print(f"{'why, API endpoint never answers':<36} {hanging*1000:>8.1f}ms {'':>10}  (--timeout 5: ends within it)")
+        wall, peak = bench_why_all(eks, os.path.abspath(a.sim), os.path.abspath(a.fixture), a.contexts)
+        print(f"{f'why --all-contexts, {a.contexts} (half refused)':<36} {wall*1000:>8.1f}ms {peak:>8.1f}MB  (target: under 3 s, 150 MB)")
 
 
 if __name__ == "__main__":

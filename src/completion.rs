@@ -5,8 +5,12 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 use std::io::Write;
 
-/// Writes the completion script for `shell` to `out`.
-pub fn run(shell: Shell, out: &mut dyn Write) {
+/// Writes the completion script for `shell` to `out` (generated in memory
+/// first: clap_complete panics when its writer fails, as a closed pipe does).
+pub fn run(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
     let mut cmd = crate::cli::Cli::command();
-    clap_complete::generate(shell, &mut cmd, "kubectl-eksauth", out);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "kubectl-eksauth", &mut script);
+    out.write_all(&script)?;
+    out.flush()
 }

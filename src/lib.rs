@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod aws_session;
 pub mod cache_cmd;
+pub mod child;
 pub mod cli;
 pub mod completion;
 pub mod exec_credential;
@@ -13,6 +14,7 @@ pub mod fsio;
 pub mod kube;
 pub mod login;
 pub mod platform;
+pub mod redact;
 pub mod secret;
 pub mod setup;
 pub mod token;
@@ -88,10 +90,11 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Cache(cli::CacheCmd::Clear) => {
             status(cache_cmd::clear(&env()?, &mut std::io::stdout().lock()))
         }
-        Command::Completion(c) => {
-            completion::run(c.shell, &mut std::io::stdout().lock());
-            Ok(0)
-        }
+        Command::Completion(c) => status(
+            completion::run(c.shell, &mut std::io::stdout().lock()).map_err(|e| {
+                anyhow::Error::new(e).context("could not write the completion script")
+            }),
+        ),
     }
 }
 

@@ -21,9 +21,21 @@ fn main() -> ExitCode {
     };
     match kubectl_eksauth::run(cli) {
         Ok(code) => ExitCode::from(code),
+        // `... | head`: the reader has what it wanted; not an error.
+        Err(f) if broken_pipe(&f.error) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("kubectl-eksauth: error: {:#}", f.error);
+            let shown =
+                kubectl_eksauth::redact::Redactor::from_env().text(&format!("{:#}", f.error));
+            eprintln!("kubectl-eksauth: error: {shown}");
             ExitCode::from(f.exit)
         }
     }
+}
+
+/// Whether writing to stdout failed because its reader went away.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -149,3 +149,151 @@ fn no_error_path_of_token_shows_a_secret() {
         sb.env = saved;
     }
 }
+
+/// Secrets `why` could meet, each a distinct value to search for.
+const GITHUB_TOKEN: &str = "ghp_GITHUBTOKENzzzzR4t5y6u7i8o9zz";
+const DB_PASSWORD: &str = "DBPASSWORDzzzzQ9w8e7r6t5y4zz";
+const KUBE_TOKEN: &str = "KUBECONFIGTOKENzzzzM1n2b3v4c5x6zz";
+const KUBE_PASSWORD: &str = "KUBECONFIGPASSWORDzzzzH7g6f5d4zz";
+const SIGNATURE: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
+const URL_SESSION: &str = "URLSESSIONTOKENzzzzW2e3r4t5y6zz";
+const BEARER: &str = "BEARERTOKENzzzzK9j8h7g6f5d4zz";
+
+/// Every secret a `why` run below knows of, the admin's secret key included.
+fn why_secrets() -> Vec<String> {
+    let mut v: Vec<String> = [
+        GITHUB_TOKEN,
+        DB_PASSWORD,
+        KUBE_TOKEN,
+        KUBE_PASSWORD,
+        SIGNATURE,
+        URL_SESSION,
+        BEARER,
+        SESSION_TOKEN,
+        common::why_sim::ADMIN_KEY.1,
+    ]
+    .map(str::to_string)
+    .to_vec();
+    v.push(format!(
+        "k8s-aws-v1.{}",
+        &"aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8"[..20]
+    ));
+    v
+}
+
+/// Outside text that carries every secret: what a plugin prints on
+/// stderr, or a server puts in its message.
+fn leaky_text() -> String {
+    format!(
+        "GET https://sts.amazonaws.com/?Action=GetCallerIdentity&X-Amz-Security-Token={URL_SESSION}&X-Amz-Signature={SIGNATURE} \
+         token k8s-aws-v1.aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8 Authorization: Bearer {BEARER} \
+         DB_PASSWORD={DB_PASSWORD} session {SESSION_TOKEN} gh {GITHUB_TOKEN} \
+         kube {KUBE_TOKEN} {KUBE_PASSWORD} admin {}",
+        common::why_sim::ADMIN_KEY.1
+    )
+}
+
+/// A server on 127.0.0.1 answering every request with `status` and `body`.
+fn leaky_server(status: &'static str, body: String) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(s.try_clone().unwrap());
+                let mut line = String::new();
+                while r.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                    line.clear();
+                }
+                let mut s = s;
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    url
+}
+
+/// The sandbox's kubeconfig plus a user holding a static token and a
+/// password (another context's), with `edit` applied.
+fn why_sandbox(sim: &Sim, edit: impl Fn(String) -> String) -> Sandbox {
+    let mut sb = common::why_sim::sandbox(sim, common::why_sim::ADMIN_KEY);
+    sb.set("GITHUB_TOKEN", GITHUB_TOKEN)
+        .set("MY_DB_PASSWORD", DB_PASSWORD)
+        .set("AWS_SESSION_TOKEN", SESSION_TOKEN);
+    let p = sb.path("kubeconfig");
+    let text = std::fs::read_to_string(&p).unwrap().replace(
+        "users:\n",
+        &format!("users:\n- name: static\n  user:\n    token: {KUBE_TOKEN}\n    username: u\n    password: {KUBE_PASSWORD}\n"),
+    );
+    std::fs::write(&p, edit(text)).unwrap();
+    sb
+}
+
+fn assert_why_clean(what: &str, sb: &Sandbox) {
+    for format in ["json", "text"] {
+        let r = run(sb.eksauth(&["why", "-o", format, "--timeout", "8"]));
+        assert!(
+            !r.stdout.trim().is_empty(),
+            "{what}: no report\n{}",
+            r.stderr
+        );
+        for s in why_secrets() {
+            assert!(
+                !r.stdout.contains(&s) && !r.stderr.contains(&s),
+                "{what} ({format}) shows {s}\n{}\n{}",
+                r.stdout,
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn why_shows_no_secret_of_a_failing_exec_plugins_stderr() {
+    let sim = common::why_sim::world(|t| t);
+    let plugin_dir = tempfile::tempdir().unwrap();
+    let plugin = plugin_dir.path().join("leaky-plugin.sh");
+    script(
+        &plugin,
+        &format!("cat >&2 <<'END'\n{}\nEND\nexit 1", leaky_text()),
+    );
+    let cmd = format!("command: {:?}", bin().display().to_string());
+    let to = format!("command: {:?}", plugin.display().to_string());
+    let sb = why_sandbox(&sim, |t| t.replacen(&cmd, &to, 1));
+    let r = run(sb.eksauth(&["why", "-o", "json"]));
+    assert!(r.stdout.contains("exec-failed"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("(redacted)"),
+        "the stderr is shown, redacted: {}",
+        r.stdout
+    );
+    assert_why_clean("exec stderr", &sb);
+}
+
+#[test]
+fn why_shows_no_secret_of_sts_or_api_server_messages() {
+    let sim = common::why_sim::world(|t| t);
+    let message = leaky_text();
+    let sts = leaky_server(
+        "403 Forbidden",
+        serde_json::json!({"Error": {"Code": "SignatureDoesNotMatch", "Message": message, "Type": "Sender"}})
+            .to_string(),
+    );
+    let kube = leaky_server(
+        "500 Internal Server Error",
+        serde_json::json!({"kind": "Status", "message": message}).to_string(),
+    );
+    let server = sim.url("kube");
+    let mut sb = why_sandbox(&sim, |t| t.replace(&server, &kube));
+    sb.set("AWS_ENDPOINT_URL_STS", &sts);
+    let r = run(sb.eksauth(&["why", "-o", "json", "--timeout", "8"]));
+    assert!(r.stdout.contains("endpoint-bad-answer"), "{}", r.stdout);
+    assert!(r.stdout.contains("sts-signature-mismatch"), "{}", r.stdout);
+    assert_why_clean("server messages", &sb);
+}

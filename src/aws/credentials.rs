@@ -10,6 +10,7 @@
 //! that say what to run.
 
 use crate::aws::Env;
+use crate::aws::credential_process::BoundedProcess;
 use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
@@ -23,6 +24,7 @@ use aws_config::provider_config::ProviderConfig;
 use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -244,10 +246,15 @@ fn build_chain(
     imds: &Result<Duration, &'static str>,
 ) -> CredentialsProviderChain {
     let conf = provider_config(req);
-    let profile = ProfileFileCredentialsProvider::builder()
-        .configure(&conf)
-        .profile_name(req.profile.name.clone())
-        .build();
+    let profile = match own_credential_process(req) {
+        Some(command) => SharedCredentialsProvider::new(BoundedProcess::new(command)),
+        None => SharedCredentialsProvider::new(
+            ProfileFileCredentialsProvider::builder()
+                .configure(&conf)
+                .profile_name(req.profile.name.clone())
+                .build(),
+        ),
+    };
     if req.profile.from_flag {
         // `--profile` beats environment keys, as in the AWS CLI.
         return CredentialsProviderChain::first_try("Profile", profile);
@@ -283,6 +290,26 @@ fn build_chain(
         chain = chain.or_else("Ec2InstanceMetadata", provider);
     }
     chain
+}
+
+/// The profile's own `credential_process`, when that is where its
+/// credentials come from (no role, keys, SSO or web identity beside it):
+/// run by [`BoundedProcess`], which stops a process that hangs or prints
+/// without end, with its children.
+fn own_credential_process<'a>(req: &CredentialRequest<'a>) -> Option<&'a str> {
+    let p = req.profiles.get(&req.profile.name)?;
+    let others = [
+        "role_arn",
+        "aws_access_key_id",
+        "sso_session",
+        "sso_start_url",
+        "web_identity_token_file",
+        "credential_source",
+    ];
+    if others.iter().any(|k| p.get(k).is_some()) {
+        return None;
+    }
+    p.get("credential_process").filter(|c| !c.trim().is_empty())
 }
 
 /// Resolves credentials (assuming `role_arn` first when given). The chain

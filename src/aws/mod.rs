@@ -1,6 +1,7 @@
 //! Everything that talks to AWS or reads its configuration: profiles and
 //! regions, the credential chain, SSO session state, the STS endpoint.
 
+pub mod credential_process;
 pub mod credentials;
 pub mod eks;
 pub mod endpoint;

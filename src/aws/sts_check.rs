@@ -14,6 +14,10 @@ use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+/// The most of STS's answer that is read (a GetCallerIdentity answer or
+/// an error is well under 2 KiB).
+const BODY_CAP: usize = 64 << 10;
+
 /// Where a token's URL is sent: the URL itself, or, when it names a real
 /// AWS STS host and an endpoint override is configured, the override (the
 /// stand-in the user pointed the AWS tools at). Returns the URL to GET and
@@ -41,6 +45,24 @@ pub fn target(url: &str, override_base: Option<&str>) -> (String, String, bool) 
         }
         None => (url.to_string(), base.to_string(), false),
     }
+}
+
+/// Whether the token's URL may be sent at all: like the authenticator,
+/// only to an STS host EKS accepts (checked before anything is sent, as
+/// the URL carries a signature and maybe a session token), or to the
+/// endpoint override the user configured. A token naming any other host is
+/// reported by the checks (token-sts-host-rejected) and never sent.
+pub fn may_send(url: &str, endpoint_override: bool) -> bool {
+    if endpoint_override {
+        return true;
+    }
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
+    uri.scheme_str() == Some("https")
+        && !authority.contains('@')
+        && crate::why::inspect::sts_host(authority).is_some()
 }
 
 /// GETs `url` with `x-k8s-aws-id: cluster`; the answer and STS's Date.
@@ -105,7 +127,8 @@ pub async fn ask(
         .and_then(|d| d.to_str().ok())
         .and_then(crate::kube::probe::parse_http_date);
     let status = resp.status().as_u16();
-    let body = match tokio::time::timeout(timeout, resp.into_body().collect()).await {
+    let capped = http_body_util::Limited::new(resp.into_body(), BODY_CAP);
+    let body = match tokio::time::timeout(timeout, capped.collect()).await {
         Ok(Ok(b)) => b.to_bytes(),
         _ => {
             return (
@@ -198,6 +221,30 @@ mod tests {
             "an override explains a local host"
         );
         assert!(!target(local, None).2);
+    }
+
+    #[test]
+    fn a_url_for_a_host_eks_refuses_is_never_sent() {
+        let q = "/?Action=GetCallerIdentity&X-Amz-Security-Token=s";
+        for ok in [
+            "https://sts.amazonaws.com",
+            "https://sts.us-west-2.amazonaws.com",
+        ] {
+            assert!(may_send(&format!("{ok}{q}"), false), "{ok}");
+        }
+        for refused in [
+            "https://attacker.example.com",
+            "https://sts.us-west-2.amazonaws.com.attacker.example",
+            "https://sts.us-west-2.amazonaws.com:8443",
+            "http://sts.us-west-2.amazonaws.com",
+            "https://user@sts.us-west-2.amazonaws.com",
+        ] {
+            assert!(!may_send(&format!("{refused}{q}"), false), "{refused}");
+        }
+        assert!(may_send(
+            "http://127.0.0.1:5000/?Action=GetCallerIdentity",
+            true
+        ));
     }
 
     #[test]

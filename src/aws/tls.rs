@@ -166,8 +166,7 @@ pub fn recording_client_config(
     seen: SeenIssuer,
 ) -> Result<rustls::ClientConfig, String> {
     let mut roots = RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
+    roots.add_parsable_certificates(native_roots().iter().cloned());
     for d in bundle.map(|b| b.ders.clone()).unwrap_or_default() {
         roots.add(d).map_err(|e| e.to_string())?;
     }
@@ -182,6 +181,14 @@ pub fn recording_client_config(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth())
+}
+
+/// The platform's root certificates, loaded once per process (loading
+/// them takes longer than an STS call, and `why --all-contexts` asks STS
+/// for every context).
+fn native_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
 /// The issuer's distinguished name of a DER certificate (`CN=..., O=...`).

@@ -4,14 +4,19 @@
 //! bounded by a timeout. The answer is kept as facts for `why`; the token
 //! goes straight into a [`Secret`].
 
+use crate::child::Ended;
 use crate::secret::Secret;
 use crate::why::evidence::{ExecEntry, ExecFacts, ExecOutcome};
-use std::process::Stdio;
 use std::time::Duration;
 
 /// How many trailing lines of the plugin's stderr are kept: enough for the
 /// AWS CLI's and our own one-paragraph errors, not a whole trace.
 const STDERR_LINES: usize = 12;
+/// An ExecCredential is a few KiB (a token, or a client certificate and
+/// key); more than this is not one.
+const STDOUT_CAP: usize = 1 << 20;
+/// The stderr kept, before its last lines are taken.
+const STDERR_CAP: usize = 16 << 10;
 
 /// Runs the entry; returns the facts and, on success, the token.
 pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Secret>) {
@@ -35,58 +40,39 @@ pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Sec
     let mut cmd = tokio::process::Command::new(&program);
     cmd.args(&entry.args)
         .envs(entry.env.iter().map(|(k, v)| (k, v)))
-        .env("KUBERNETES_EXEC_INFO", info.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .env("KUBERNETES_EXEC_INFO", info.to_string());
     let resolved = Some(program.display().to_string());
-    let output = match cmd.spawn() {
-        Ok(child) => tokio::time::timeout(timeout, child.wait_with_output()).await,
-        Err(e) => {
-            let outcome = ExecOutcome::Failed {
-                exit_code: None,
-                stderr: format!("could not start: {e}"),
-            };
-            return (ExecFacts { resolved, outcome }, None);
-        }
+    let limits = crate::child::Limits {
+        timeout,
+        stdout_cap: STDOUT_CAP,
+        stderr_cap: STDERR_CAP,
     };
-    let out = match output {
-        Err(_) => {
-            return (
-                ExecFacts {
-                    resolved,
-                    outcome: ExecOutcome::TimedOut {
-                        seconds: timeout.as_secs(),
-                    },
-                },
-                None,
-            );
+    let out = crate::child::run(cmd, limits).await;
+    let stderr = || stderr_tail(&String::from_utf8_lossy(&out.stderr), entry);
+    let outcome = match &out.ended {
+        Ended::Exited(s) if s.success() => {
+            let (outcome, token) = parse_credential(&out.stdout);
+            return (ExecFacts { resolved, outcome }, token);
         }
-        Ok(Err(e)) => {
-            let outcome = ExecOutcome::Failed {
-                exit_code: None,
-                stderr: format!("could not run: {e}"),
-            };
-            return (ExecFacts { resolved, outcome }, None);
-        }
-        Ok(Ok(o)) => o,
+        Ended::Exited(s) => ExecOutcome::Failed {
+            exit_code: s.code(),
+            stderr: stderr(),
+        },
+        Ended::TimedOut => ExecOutcome::TimedOut {
+            seconds: timeout.as_secs(),
+        },
+        Ended::TooMuchOutput => ExecOutcome::BadOutput {
+            reason: format!(
+                "it printed more than {} KiB; it was stopped",
+                STDOUT_CAP / 1024
+            ),
+        },
+        Ended::Failed(e) => ExecOutcome::Failed {
+            exit_code: None,
+            stderr: format!("could not run it: {e}"),
+        },
     };
-    if !out.status.success() {
-        let stderr = tail_without_secrets(&String::from_utf8_lossy(&out.stderr), entry);
-        return (
-            ExecFacts {
-                resolved,
-                outcome: ExecOutcome::Failed {
-                    exit_code: out.status.code(),
-                    stderr,
-                },
-            },
-            None,
-        );
-    }
-    let (outcome, token) = parse_credential(&out.stdout);
-    (ExecFacts { resolved, outcome }, token)
+    (ExecFacts { resolved, outcome }, None)
 }
 
 /// Reads an ExecCredential from the plugin's stdout.
@@ -117,22 +103,16 @@ pub fn parse_credential(stdout: &[u8]) -> (ExecOutcome, Option<Secret>) {
     (outcome, Some(Secret::new(token)))
 }
 
-/// The last lines of stderr, minus any line that carries a token or one of
-/// the secret values the entry passes in its env.
-fn tail_without_secrets(stderr: &str, entry: &ExecEntry) -> String {
-    let secrets: Vec<&str> = entry
-        .env
-        .iter()
-        .filter(|(k, v)| {
-            k.contains("SECRET") || k.contains("TOKEN") || k.contains("PASSWORD") && !v.is_empty()
-        })
-        .map(|(_, v)| v.as_str())
-        .filter(|v| v.len() >= 8)
-        .collect();
-    let lines: Vec<&str> = stderr
+/// The last lines of stderr, with every secret removed (by pattern, and
+/// by value: the process environment's and the entry's `env`) and control
+/// characters escaped.
+fn stderr_tail(stderr: &str, entry: &ExecEntry) -> String {
+    let mut r = crate::redact::Redactor::from_env();
+    r.add_named(entry.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let lines: Vec<String> = stderr
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .filter(|l| !l.contains("k8s-aws-v1.") && !secrets.iter().any(|s| l.contains(s)))
+        .map(|l| r.line(l))
         .collect();
     lines[lines.len().saturating_sub(STDERR_LINES)..].join("\n")
 }
@@ -160,15 +140,15 @@ mod tests {
     }
 
     #[test]
-    fn stderr_keeps_the_tail_and_drops_secret_lines() {
+    fn stderr_keeps_the_tail_and_redacts_secrets() {
         let entry = ExecEntry {
             env: vec![("AWS_SECRET_ACCESS_KEY".into(), "verysecretvalue".into())],
             ..Default::default()
         };
-        let s = tail_without_secrets(
+        let s = stderr_tail(
             "a\nkey is verysecretvalue\nb\ntoken k8s-aws-v1.abc\nc\n",
             &entry,
         );
-        assert_eq!(s, "a\nb\nc");
+        assert_eq!(s, "a\nkey is (redacted)\nb\ntoken k8s-aws-v1.(redacted)\nc");
     }
 }

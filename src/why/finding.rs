@@ -146,6 +146,7 @@ codes! {
     EndpointDnsFailed = "endpoint-dns-failed", Error, Network, "the API server's host name does not resolve";
     EndpointUnreachable = "endpoint-unreachable", Error, Network, "the API server refused or did not answer";
     EndpointTlsMismatch = "endpoint-tls-mismatch", Error, Network, "the server certificate does not verify against the kubeconfig CA";
+    EndpointBadAnswer = "endpoint-bad-answer", Error, Network, "the API server answered, but not with a well-formed Kubernetes answer";
     ProxyConfigured = "proxy-configured", Info, Network, "a proxy is configured";
 
     IrsaServiceAccountMissing = "irsa-service-account-missing", Error, Irsa, "the ServiceAccount does not exist";

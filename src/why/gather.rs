@@ -14,7 +14,9 @@ use crate::aws::{Env, eks, iam, sts_check};
 use crate::kube::{exec, kubeconfig, objects, probe};
 use crate::secret::Secret;
 use crate::why::evidence::*;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -40,6 +42,35 @@ pub struct WhyOptions {
     /// `--service-account NAMESPACE/NAME`.
     pub service_account: Option<String>,
     pub timeout: Duration,
+    /// What is shared between contexts (`--all-contexts`): the kubeconfig
+    /// loaded once, AWS sessions opened once per profile, region and role.
+    pub shared: Shared,
+}
+
+/// The kubeconfig as loaded: merged, and what was seen of each file.
+pub type Loaded = (Option<kube::config::Kubeconfig>, Vec<KubeconfigFile>);
+
+/// An AWS session's key: the exec entry's profile, region and role.
+type SdkKey = (Option<String>, String, Option<String>);
+
+/// State shared by the contexts of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    /// The kubeconfig, when already loaded.
+    pub loaded: Option<Arc<Loaded>>,
+    sdk: Arc<tokio::sync::Mutex<HashMap<SdkKey, Result<aws_types::SdkConfig, String>>>>,
+}
+
+/// Loads the kubeconfig `why` looks at (`--kubeconfig`, else `KUBECONFIG`,
+/// else `~/.kube/config`).
+pub fn load(opts: &WhyOptions, env: &Env) -> Loaded {
+    let home = credentials::home_dir();
+    let paths = kubeconfig::load_paths(
+        opts.kubeconfig.as_deref(),
+        env.get("KUBECONFIG").as_deref(),
+        home.as_deref(),
+    );
+    kubeconfig::load(&paths)
 }
 
 /// A deadline that steps draw their timeouts from.
@@ -70,14 +101,12 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
         },
         ..Default::default()
     };
-    let home = credentials::home_dir();
-    let paths = kubeconfig::load_paths(
-        opts.kubeconfig.as_deref(),
-        env.get("KUBECONFIG").as_deref(),
-        home.as_deref(),
-    );
-    let (merged, files) = kubeconfig::load(&paths);
-    ev.kubeconfig = kubeconfig::resolve(merged.as_ref(), files, opts.context.as_deref());
+    let loaded = match &opts.shared.loaded {
+        Some(l) => l.clone(),
+        None => Arc::new(load(opts, env)),
+    };
+    let merged = loaded.0.as_ref();
+    ev.kubeconfig = kubeconfig::resolve(merged, loaded.1.clone(), opts.context.as_deref());
     ev.aws_auth = read_aws_auth_file(opts);
     if !ev.kubeconfig.context_found || ev.kubeconfig.dangling.is_some() {
         return ev;
@@ -92,21 +121,21 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     let cluster = this_cluster(&ev);
     let (sts, server) = tokio::join!(
         ask_sts(&ev, &token, cluster.as_deref(), env, budget),
-        ask_server(&ev, &token, budget)
+        ask_server(&ev, &token, env, budget)
     );
     ev.sts = sts;
     ev.server = server;
     let region = region_of(&ev, env);
     let sdk = match &region {
         Some(r) if cluster.is_some() || opts.service_account.is_some() => {
-            Some(sdk_config(&ev, r, env, budget).await)
+            Some(shared_sdk_config(&opts.shared, &ev, r, env, budget).await)
         }
         _ => None,
     };
     let own = authenticated(&ev).then(|| own_client(&ev, &token, budget));
     let admin = match &opts.admin_context {
         Some(a) => Some((
-            admin_client(merged.as_ref(), a, budget).await,
+            admin_client(merged, a, budget).await,
             format!("admin context {a}"),
         )),
         None => None,
@@ -155,11 +184,13 @@ fn authenticated(ev: &Evidence) -> bool {
 fn own_client(ev: &Evidence, token: &Secret, budget: Budget) -> Result<kube::Client, String> {
     let k = &ev.kubeconfig;
     let server = k.server.clone().unwrap_or_default();
+    let proxy = ev.server.as_ref().and_then(|s| s.proxy.clone());
     probe::client(
         &server,
         k.ca_pem.as_deref(),
         k.insecure,
         Some(token),
+        proxy.as_deref(),
         budget.left(),
     )
     .map_err(|e| format!("{e:#}"))
@@ -362,6 +393,9 @@ async fn ask_sts(
         .get("AWS_ENDPOINT_URL_STS")
         .or_else(|| env.get("AWS_ENDPOINT_URL"));
     let (target, shown, endpoint_override) = sts_check::target(&url, override_base.as_deref());
+    if !sts_check::may_send(&url, endpoint_override) {
+        return None;
+    }
     let ca = ca_bundle(ev, env).await;
     let (answer, server_date) = sts_check::ask(&target, &cluster, budget.left(), ca.as_ref()).await;
     let exec_cluster = ev
@@ -429,23 +463,27 @@ fn decode_url(token: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-async fn ask_server(ev: &Evidence, token: &Secret, budget: Budget) -> Option<ServerFacts> {
+async fn ask_server(
+    ev: &Evidence,
+    token: &Secret,
+    env: &Env,
+    budget: Budget,
+) -> Option<ServerFacts> {
     let k = &ev.kubeconfig;
     let server = k.server.clone()?;
-    let proxy = k
-        .proxy_url
-        .clone()
-        .or_else(|| std::env::var("HTTPS_PROXY").ok())
-        .or_else(|| std::env::var("https_proxy").ok());
-    let reach = if proxy.is_some() {
-        Reach::Ok
-    } else {
-        probe::reach(&server, k.ca_pem.as_deref(), k.insecure, budget.left()).await
-    };
+    let proxy = probe::proxy_for(&server, k.proxy_url.as_deref(), env);
+    let reach = probe::reach(
+        &server,
+        k.ca_pem.as_deref(),
+        k.insecure,
+        proxy.as_deref(),
+        budget.left(),
+    )
+    .await;
     let mut facts = ServerFacts {
         server: server.clone(),
         reach: reach.clone(),
-        proxy,
+        proxy: proxy.clone(),
         review: None,
         server_date: None,
     };
@@ -457,16 +495,44 @@ async fn ask_server(ev: &Evidence, token: &Secret, budget: Budget) -> Option<Ser
         k.ca_pem.as_deref(),
         k.insecure,
         Some(token),
+        proxy.as_deref(),
         budget.left(),
     ) {
         Ok(client) => {
             let (review, date) = probe::self_review(&client, budget.left()).await;
+            // Through a proxy the certificate is first seen here.
+            if let (Some(_), Review::Failed(why)) = (&proxy, &review)
+                && why.contains("invalid peer certificate")
+            {
+                facts.reach = Reach::TlsFailed(why.clone());
+                return Some(facts);
+            }
             facts.review = Some(review);
             facts.server_date = date;
         }
         Err(e) => facts.review = Some(Review::Failed(format!("{e:#}"))),
     }
     Some(facts)
+}
+
+/// [`sdk_config`], opened once per profile, region and role for all the
+/// contexts of a run.
+async fn shared_sdk_config(
+    shared: &Shared,
+    ev: &Evidence,
+    region: &str,
+    env: &Env,
+    budget: Budget,
+) -> Result<aws_types::SdkConfig, String> {
+    let exec = ev.kubeconfig.exec.clone().unwrap_or_default();
+    let key = (exec.profile, region.to_string(), exec.role_arn);
+    let mut sessions = shared.sdk.lock().await;
+    if let Some(s) = sessions.get(&key) {
+        return s.clone();
+    }
+    let s = sdk_config(ev, region, env, budget).await;
+    sessions.insert(key, s.clone());
+    s
 }
 
 /// AWS credentials as the exec entry would get them (its profile, region

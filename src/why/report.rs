@@ -13,6 +13,7 @@ use super::evidence::{
     AccessAnswer, EksCall, Evidence, ExecOutcome, IrsaFacts, KubeRead, Reach, Review, StsAnswer,
 };
 use super::finding::{Area, Code, Finding, Severity};
+use crate::redact::Redactor;
 use serde::Serialize;
 
 /// The schema of one report.
@@ -59,6 +60,7 @@ pub const VERDICT_PRIORITY: &[Code] = &[
     Code::EndpointDnsFailed,
     Code::EndpointUnreachable,
     Code::EndpointTlsMismatch,
+    Code::EndpointBadAnswer,
     Code::StsUnreachable,
     Code::StsInvalidClientToken,
     Code::StsThrottled,
@@ -154,6 +156,42 @@ impl Report {
             verdict,
             passed: passed(e),
             username,
+        }
+    }
+
+    /// Everything shown, with secrets removed and control characters
+    /// escaped (see [`crate::redact`]); done once, before rendering, so a
+    /// wrapped line cannot split a secret out of reach.
+    pub fn redact(&mut self, r: &Redactor) {
+        let line = |s: &mut String| *s = r.line(s);
+        let opt = |s: &mut Option<String>| {
+            if let Some(v) = s.as_mut() {
+                *v = r.line(v);
+            }
+        };
+        opt(&mut self.context);
+        opt(&mut self.cluster.name);
+        opt(&mut self.cluster.region);
+        opt(&mut self.cluster.server);
+        opt(&mut self.username);
+        if let Some(id) = self.identity.as_mut() {
+            for s in [
+                &mut id.arn,
+                &mut id.principal_arn,
+                &mut id.account,
+                &mut id.user_id,
+            ] {
+                line(s);
+            }
+        }
+        for (_, s) in &mut self.passed {
+            line(s);
+        }
+        for f in &mut self.findings {
+            line(&mut f.title);
+            f.detail = r.text(&f.detail);
+            f.remedy = r.text(&f.remedy);
+            redact_json(&mut f.evidence, r);
         }
     }
 
@@ -384,13 +422,30 @@ fn passed(e: &Evidence) -> Vec<(Area, String)> {
     if let Some(x) = &e.irsa {
         out.push((Area::Irsa, irsa_line(x)));
     }
-    if let Some(s) = e.server.as_ref().filter(|s| s.reach == Reach::Ok) {
+    if let Some(s) = e.server.as_ref().filter(|s| answered(s)) {
+        let via = match &s.proxy {
+            Some(p) => format!(
+                " through the proxy {}",
+                crate::why::checks::network::redact_userinfo(p)
+            ),
+            None => String::new(),
+        };
         out.push((
             Area::Network,
-            format!("the API server answers at {}", s.server),
+            format!("the API server answers at {}{via}", s.server),
         ));
     }
     out
+}
+
+/// Whether the API server gave a Kubernetes answer to the token (it was
+/// reached, and answered the SelfSubjectReview with a user, 401 or 403).
+fn answered(s: &crate::why::evidence::ServerFacts) -> bool {
+    s.reach == Reach::Ok
+        && matches!(
+            s.review,
+            Some(Review::Authenticated { .. } | Review::Unauthorized | Review::Forbidden(_))
+        )
 }
 
 /// The access review's answer, when it allowed or could not answer.
@@ -608,6 +663,16 @@ fn break_command(line: &str, indent: &str) -> Vec<String> {
     out
 }
 
+/// Every string of a JSON value, redacted.
+fn redact_json(v: &mut serde_json::Value, r: &Redactor) {
+    match v {
+        serde_json::Value::String(s) => *s = r.text(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| redact_json(x, r)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| redact_json(x, r)),
+        _ => {}
+    }
+}
+
 /// `--all-contexts`: one report per EKS context.
 #[derive(Debug, Clone, Serialize)]
 pub struct AllReport {
@@ -622,6 +687,11 @@ impl AllReport {
             schema: SCHEMA_ALL,
             reports,
         }
+    }
+
+    /// Each report redacted (see [`Report::redact`]).
+    pub fn redact(&mut self, r: &Redactor) {
+        self.reports.iter_mut().for_each(|x| x.redact(r));
     }
 
     /// 1 when any report has an error, else 0.

@@ -57,8 +57,10 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
                     format!("The kubeconfig {} is {who}-readable", f.path),
                 )
                 .detail(format!(
-                    "Mode {mode:04o}: other users of this machine can read the credentials and \
-                         cluster details in it; kubectl warns about it."
+                    "Mode {mode:04o}: other users of this machine (and any process running as \
+                     them) can read it: the cluster endpoints and CAs, and any token, password or \
+                     client key it holds, which let them act as you on those clusters. kubectl \
+                     says nothing about it."
                 ))
                 .remedy(format!("chmod 600 {}", sh(&f.path)))
                 .evidence(json!({"path": f.path, "mode": format!("{mode:04o}")})),
@@ -327,6 +329,17 @@ mod tests {
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::{ExecKind, ExecOutcome, KubeconfigFile};
     use crate::why::finding::{Code, Severity};
+
+    #[test]
+    fn kubeconfig_permissions_says_the_risk_not_a_kubectl_warning() {
+        let mut e = healthy();
+        e.kubeconfig.files[0].mode = Some(0o644);
+        let f = expect(&e, Code::KubeconfigPermissions, Severity::Warning, "ok");
+        assert!(f.title.contains("world-readable"), "{}", f.title);
+        assert!(f.detail.contains("act as you"), "{}", f.detail);
+        assert!(!f.detail.contains("kubectl warns"), "{}", f.detail);
+        assert!(f.remedy.starts_with("chmod 600"));
+    }
 
     #[test]
     fn kubeconfig_missing() {

@@ -2,10 +2,10 @@
 //! the way.
 //!
 //! Codes: endpoint-dns-failed, endpoint-unreachable, endpoint-tls-mismatch,
-//! proxy-configured. A proxy URL is shown without its user and password.
+//! endpoint-bad-answer, proxy-configured. A proxy URL is shown without its user and password.
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
-use crate::why::evidence::{Evidence, Reach};
+use crate::why::evidence::{Evidence, Reach, Review};
 use crate::why::finding::{Code, Finding};
 use serde_json::json;
 
@@ -66,6 +66,9 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
                 .evidence(json!({"server": s.server, "error": why, "proxy": proxy})),
         ),
     }
+    if let (Reach::Ok, Some(Review::Failed(why))) = (&s.reach, &s.review) {
+        out.push(bad_answer(&s.server, why, proxy.as_deref()));
+    }
     if let Some(p) = proxy {
         out.push(
             Finding::new(
@@ -82,6 +85,28 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// The API server was reached but its answer to the SelfSubjectReview was
+/// not a Kubernetes answer: kubectl fails on it too.
+fn bad_answer(server: &str, why: &str, proxy: Option<&str>) -> Finding {
+    let host = host_of(server);
+    let via = proxy.map_or(String::new(), |p| format!(" (through the proxy {p})"));
+    Finding::new(
+        Code::EndpointBadAnswer,
+        format!("The API server at {host} does not answer as a Kubernetes API server"),
+    )
+    .detail(format!(
+        "Asked who the token is{via}: {why}. An EKS API server answers with a SelfSubjectReview, \
+         401 or 403. Something else listens at this address (a proxy, a load balancer, a captive \
+         portal), or the kubeconfig's server URL is not the cluster's."
+    ))
+    .remedy(format!(
+        "See what answers there:\ncurl -sv {}\nand compare the kubeconfig's server with the endpoint EKS gives \
+         (aws eks describe-cluster --query cluster.endpoint).",
+        super::sh(&format!("{}/version", server.trim_end_matches('/')))
+    ))
+    .evidence(json!({"host": host, "error": why, "proxy": proxy}))
+}
+
 /// The host (and port) of a URL.
 fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -93,7 +118,7 @@ fn host_of(url: &str) -> String {
 }
 
 /// `http://user:pass@proxy:3128` becomes `http://proxy:3128`.
-fn redact_userinfo(url: &str) -> String {
+pub fn redact_userinfo(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
     let (authority, path) = rest
         .split_once('/')
@@ -169,6 +194,25 @@ mod tests {
             f.remedy
                 .contains("--query cluster.certificateAuthority.data")
         );
+    }
+
+    #[test]
+    fn endpoint_bad_answer_names_what_was_wrong() {
+        use crate::why::evidence::Review;
+        let mut e = healthy();
+        let why =
+            "it answered 307, a redirect to https://elsewhere/, instead of a SelfSubjectReview";
+        e.server.as_mut().unwrap().review = Some(Review::Failed(why.into()));
+        let f = expect(
+            &e,
+            Code::EndpointBadAnswer,
+            Severity::Error,
+            "endpoint-bad-answer",
+        );
+        assert!(f.detail.contains("307"), "{}", f.detail);
+        let report = crate::why::report::Report::from_evidence(&e, crate::why::checks::run_all(&e));
+        assert!(!report.answer().starts_with("OK"), "{}", report.answer());
+        assert!(!report.render_text(false).contains("the API server answers"));
     }
 
     #[test]
