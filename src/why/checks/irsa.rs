@@ -531,7 +531,7 @@ fn unverified(e: &Evidence, x: &IrsaFacts) -> Option<Finding> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::{ClusterInfo, ContainerEnv, RoleInfo};
@@ -541,7 +541,8 @@ mod tests {
     const ROLE: &str = "arn:aws:iam::111122223333:role/app";
     const ISSUER: &str = "oidc.eks.us-west-2.amazonaws.com/id/AB12";
 
-    fn pod(name: &str, env: &[(&str, &str)]) -> PodInfo {
+    /// A pod with one container `app` with `env`.
+    pub fn pod(name: &str, env: &[(&str, &str)]) -> PodInfo {
         PodInfo {
             name: name.into(),
             owner: None,
@@ -551,12 +552,14 @@ mod tests {
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+                ..Default::default()
             }],
+            ..Default::default()
         }
     }
 
     /// Service account dev/app, annotated with ROLE, everything right.
-    fn irsa_healthy() -> crate::why::evidence::Evidence {
+    pub fn irsa_healthy() -> crate::why::evidence::Evidence {
         let mut e = healthy();
         if let Some(EksCall::Ok(c)) = e.eks.as_mut().map(|x| &mut x.describe) {
             *c = ClusterInfo {
@@ -658,9 +661,108 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_service_account_is_no_finding() {
+    fn unreadable_service_account_is_unverified() {
         let mut e = irsa_healthy();
         e.irsa.as_mut().unwrap().service_account = KubeRead::Forbidden("no".into());
-        assert!(check(&e).is_empty());
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(f.detail.contains("the ServiceAccount (no)"), "{}", f.detail);
+        assert!(f.remedy.contains("--admin-context"), "{}", f.remedy);
+        assert_eq!(check(&e).len(), 1);
+    }
+
+    #[test]
+    fn a_denied_get_role_is_unverified_with_its_permission() {
+        let mut e = irsa_healthy();
+        e.irsa.as_mut().unwrap().role = Some(EksCall::Denied("not authorized".into()));
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(f.remedy.contains("iam:GetRole"), "{}", f.remedy);
+    }
+
+    #[test]
+    fn access_keys_from_env_from_shadow_the_role() {
+        let mut e = irsa_healthy();
+        if let Some(KubeRead::Ok(pods)) = e.irsa.as_mut().map(|x| &mut x.pods) {
+            pods[0].containers[0]
+                .env_from
+                .insert("AWS_ACCESS_KEY_ID".into(), "Secret creds".into());
+        }
+        let f = expect(
+            &e,
+            Code::IrsaCredentialsShadowed,
+            Severity::Error,
+            "irsa-credentials-shadowed",
+        );
+        assert!(
+            f.detail.contains("AWS_ACCESS_KEY_ID from Secret creds"),
+            "{}",
+            f.detail
+        );
+    }
+
+    #[test]
+    fn aws_profile_in_env_shadows_the_role() {
+        let mut e = irsa_healthy();
+        if let Some(KubeRead::Ok(pods)) = e.irsa.as_mut().map(|x| &mut x.pods) {
+            pods[0].containers[0]
+                .env
+                .insert("AWS_PROFILE".into(), "x".into());
+        }
+        expect(
+            &e,
+            Code::IrsaCredentialsShadowed,
+            Severity::Error,
+            "irsa-credentials-shadowed",
+        );
+    }
+
+    #[test]
+    fn no_annotation_and_no_association_names_both_ways() {
+        let mut e = irsa_healthy();
+        e.irsa.as_mut().unwrap().service_account = KubeRead::Ok(BTreeMap::new());
+        e.pod_identity = Some(crate::why::evidence::PodIdentityFacts {
+            associations: EksCall::Ok(vec![]),
+            addon: None,
+            daemonset: None,
+            roles: vec![],
+        });
+        let f = expect(
+            &e,
+            Code::IrsaAnnotationMissing,
+            Severity::Error,
+            "irsa-annotation-missing",
+        );
+        assert!(
+            f.remedy.contains("aws eks create-pod-identity-association"),
+            "{}",
+            f.remedy
+        );
+        assert!(
+            f.remedy.contains("kubectl annotate serviceaccount"),
+            "{}",
+            f.remedy
+        );
+    }
+
+    #[test]
+    fn unlisted_associations_are_unverified_not_a_missing_annotation() {
+        let mut e = irsa_healthy();
+        e.irsa.as_mut().unwrap().service_account = KubeRead::Ok(BTreeMap::new());
+        e.pod_identity = Some(crate::why::evidence::PodIdentityFacts {
+            associations: EksCall::Denied("no".into()),
+            addon: None,
+            daemonset: None,
+            roles: vec![],
+        });
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(
+            f.remedy.contains("eks:ListPodIdentityAssociations"),
+            "{}",
+            f.remedy
+        );
+        assert!(
+            !check(&e)
+                .iter()
+                .any(|f| f.code == Code::IrsaAnnotationMissing)
+        );
     }
 }

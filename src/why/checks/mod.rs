@@ -484,6 +484,7 @@ pub(crate) mod fixtures {
             }),
             authz: None,
             irsa: None,
+            pod_identity: None,
         }
     }
 

@@ -390,3 +390,205 @@ pub fn unverified(e: &Evidence) -> Vec<(String, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::why::checks::fixtures::*;
+    use crate::why::checks::irsa::tests::{irsa_healthy, pod};
+    use crate::why::evidence::RoleInfo;
+    use crate::why::finding::Severity;
+    use std::collections::BTreeMap;
+    use time::macros::datetime;
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/web";
+
+    /// Service account dev/app without annotation, associated with ROLE;
+    /// the add-on runs, the trust policy and the pod are right.
+    fn pi_healthy() -> Evidence {
+        let mut e = irsa_healthy();
+        let x = e.irsa.as_mut().unwrap();
+        x.service_account = KubeRead::Ok(BTreeMap::new());
+        x.role = None;
+        let mut p = pod(
+            "app-1",
+            &[
+                (URI_ENV, "http://169.254.170.23/v1/credentials"),
+                (AUTH_TOKEN_ENV, "/t"),
+            ],
+        );
+        p.created = Some(datetime!(2026-01-02 0:00 UTC));
+        x.pods = KubeRead::Ok(vec![p]);
+        let doc = json!({"Version": "2012-10-17", "Statement": [canonical_statement()]});
+        e.pod_identity = Some(PodIdentityFacts {
+            associations: EksCall::Ok(vec![AssociationInfo {
+                id: "a-1".into(),
+                role_arn: ROLE.into(),
+                target_role_arn: None,
+                created_at: Some(datetime!(2026-01-01 0:00 UTC)),
+            }]),
+            addon: Some(EksCall::Ok("ACTIVE".into())),
+            daemonset: None,
+            roles: vec![(
+                ROLE.into(),
+                EksCall::Ok(RoleInfo {
+                    arn: ROLE.into(),
+                    trust_policy: Some(doc.to_string()),
+                }),
+            )],
+        });
+        e
+    }
+
+    fn facts(e: &mut Evidence) -> &mut PodIdentityFacts {
+        e.pod_identity.as_mut().unwrap()
+    }
+
+    fn trust(e: &mut Evidence, doc: Value) {
+        facts(e).roles[0].1 = EksCall::Ok(RoleInfo {
+            arn: ROLE.into(),
+            trust_policy: Some(doc.to_string()),
+        });
+    }
+
+    #[test]
+    fn healthy_association_is_ok() {
+        assert_eq!(verdict(&pi_healthy()), "ok");
+        assert!(check(&pi_healthy()).is_empty());
+    }
+
+    #[test]
+    fn no_add_on_and_no_daemonset_is_agent_missing() {
+        let mut e = pi_healthy();
+        facts(&mut e).addon = Some(EksCall::NotFound("No addon".into()));
+        facts(&mut e).daemonset = Some(KubeRead::Ok(false));
+        let f = expect(
+            &e,
+            Code::PodIdentityAgentMissing,
+            Severity::Error,
+            "pod-identity-agent-missing",
+        );
+        assert!(f.remedy.contains("aws eks create-addon"), "{}", f.remedy);
+    }
+
+    #[test]
+    fn a_daemonset_installed_by_hand_is_an_agent() {
+        let mut e = pi_healthy();
+        facts(&mut e).addon = Some(EksCall::Denied("no".into()));
+        facts(&mut e).daemonset = Some(KubeRead::Ok(true));
+        assert_eq!(verdict(&e), "ok");
+    }
+
+    #[test]
+    fn an_unreadable_agent_is_unverified() {
+        let mut e = pi_healthy();
+        facts(&mut e).addon = Some(EksCall::Denied("no".into()));
+        facts(&mut e).daemonset = Some(KubeRead::Forbidden("forbidden".into()));
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(f.detail.contains("EKS Pod Identity Agent"), "{}", f.detail);
+    }
+
+    #[test]
+    fn a_missing_role_is_named() {
+        let mut e = pi_healthy();
+        facts(&mut e).roles[0].1 = EksCall::NotFound("NoSuchEntity".into());
+        let f = expect(
+            &e,
+            Code::PodIdentityRoleMissing,
+            Severity::Error,
+            "pod-identity-role-missing",
+        );
+        assert!(f.remedy.contains("--role-name web"), "{}", f.remedy);
+    }
+
+    #[test]
+    fn assume_role_without_tag_session_is_invalid_and_corrected() {
+        let mut e = pi_healthy();
+        trust(
+            &mut e,
+            json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": SERVICE}, "Action": "sts:AssumeRole"}]}),
+        );
+        let f = expect(
+            &e,
+            Code::PodIdentityTrustInvalid,
+            Severity::Error,
+            "pod-identity-trust-invalid",
+        );
+        let fixed: Value = serde_json::from_str(&f.remedy[f.remedy.find('{').unwrap()..]).unwrap();
+        assert!(missing_actions(&fixed).is_empty(), "{fixed}");
+    }
+
+    #[test]
+    fn wildcards_and_deny_are_evaluated() {
+        let allow_all = json!({"Statement": {"Effect": "Allow", "Principal": {"Service": [SERVICE]}, "Action": "sts:*"}});
+        assert!(missing_actions(&allow_all).is_empty());
+        let not_action = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": SERVICE}, "NotAction": "sts:TagSession"}]});
+        assert_eq!(missing_actions(&not_action), vec!["sts:TagSession"]);
+        let denied = json!({"Statement": [
+            {"Effect": "Allow", "Principal": {"Service": SERVICE}, "Action": ACTIONS},
+            {"Effect": "Deny", "Principal": "*", "Action": "sts:TagSession"}]});
+        assert_eq!(missing_actions(&denied), vec!["sts:TagSession"]);
+        let other = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": ACTIONS}]});
+        assert_eq!(missing_actions(&other), ACTIONS.to_vec());
+    }
+
+    #[test]
+    fn a_pod_older_than_the_association_must_be_recreated() {
+        let mut e = pi_healthy();
+        let mut old = pod("app-0", &[]);
+        old.created = Some(datetime!(2025-12-31 0:00 UTC));
+        old.owner = Some("ReplicaSet/app-5d9c7b".into());
+        if let Some(KubeRead::Ok(pods)) = e.irsa.as_mut().map(|x| &mut x.pods) {
+            pods.push(old);
+        }
+        let f = expect(
+            &e,
+            Code::PodIdentityPodEnvMissing,
+            Severity::Error,
+            "pod-identity-pod-env-missing",
+        );
+        assert!(
+            f.detail.contains("app-0 (created before the association"),
+            "{}",
+            f.detail
+        );
+        assert!(
+            f.remedy
+                .contains("kubectl rollout restart deployment/app -n dev"),
+            "{}",
+            f.remedy
+        );
+        assert!(!f.title.contains("app-1"), "{}", f.title);
+    }
+
+    #[test]
+    fn irsa_variables_shadow_pod_identity() {
+        let mut e = pi_healthy();
+        if let Some(KubeRead::Ok(pods)) = e.irsa.as_mut().map(|x| &mut x.pods) {
+            let env = &mut pods[0].containers[0].env;
+            env.insert(ROLE_ENV.into(), "arn:aws:iam::111122223333:role/x".into());
+            env.insert(TOKEN_ENV.into(), "/t".into());
+        }
+        let f = expect(
+            &e,
+            Code::PodIdentityShadowed,
+            Severity::Error,
+            "pod-identity-shadowed",
+        );
+        assert!(
+            f.remedy.contains(&format!("{ROLE_ANNOTATION}-")),
+            "{}",
+            f.remedy
+        );
+    }
+
+    #[test]
+    fn cross_account_target_is_unverified_in_the_other_account() {
+        let mut e = pi_healthy();
+        if let EksCall::Ok(a) = &mut facts(&mut e).associations {
+            a[0].target_role_arn = Some("arn:aws:iam::444455556666:role/shared".into());
+        }
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(f.remedy.contains("account 444455556666"), "{}", f.remedy);
+    }
+}
