@@ -149,7 +149,7 @@ codes! {
     ProxyConfigured = "proxy-configured", Info, Network, "a proxy is configured";
 
     IrsaServiceAccountMissing = "irsa-service-account-missing", Error, Irsa, "the ServiceAccount does not exist";
-    IrsaAnnotationMissing = "irsa-annotation-missing", Error, Irsa, "the ServiceAccount has no eks.amazonaws.com/role-arn";
+    IrsaAnnotationMissing = "irsa-annotation-missing", Error, Irsa, "the ServiceAccount has no eks.amazonaws.com/role-arn and no Pod Identity association";
     IrsaAnnotationMalformed = "irsa-annotation-malformed", Error, Irsa, "the role annotation is not an IAM role ARN";
     IrsaRoleMissing = "irsa-role-missing", Error, Irsa, "the annotated role does not exist";
     IrsaOidcProviderMissing = "irsa-oidc-provider-missing", Error, Irsa, "no IAM OIDC provider for the cluster's issuer";

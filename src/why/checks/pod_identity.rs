@@ -186,7 +186,11 @@ fn trust_invalid(role_arn: &str, doc: Option<&str>) -> Option<Finding> {
         Value::Null => vec![],
         one => vec![one],
     };
-    list.retain(|s| !(s["Effect"] == "Deny" && names_service(s)));
+    // The service's own statements give way to the canonical one.
+    list.retain(|s| {
+        !(strings(&s["Principal"]["Service"]).contains(&SERVICE)
+            || s["Effect"] == "Deny" && names_service(s))
+    });
     list.push(canonical_statement());
     fixed["Statement"] = Value::Array(list);
     if fixed.get("Version").is_none() {
@@ -516,6 +520,11 @@ mod tests {
         );
         let fixed: Value = serde_json::from_str(&f.remedy[f.remedy.find('{').unwrap()..]).unwrap();
         assert!(missing_actions(&fixed).is_empty(), "{fixed}");
+        assert_eq!(
+            fixed["Statement"].as_array().map(Vec::len),
+            Some(1),
+            "{fixed}"
+        );
     }
 
     #[test]
