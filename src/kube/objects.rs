@@ -17,7 +17,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, Subject};
 use kube::api::{Api, ListParams, PostParams};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A kube-rs call bounded by `timeout`, its error as a [`KubeRead`].
 async fn bounded<T>(
@@ -160,9 +160,11 @@ pub async fn pods_of(
         KubeRead::Ok(l) => l,
         other => return failed(other),
     };
+    let deadline = Instant::now() + timeout;
+    let mut sources = EnvSources::default();
     let mut pods = Vec::new();
     for p in list.items.into_iter().filter(|p| runs_as(p, name)) {
-        pods.push(pod_info(client, namespace, p, timeout).await);
+        pods.push(pod_info(client, namespace, p, &mut sources, deadline).await);
     }
     KubeRead::Ok(pods)
 }
@@ -175,15 +177,31 @@ fn runs_as(p: &Pod, name: &str) -> bool {
     sa.unwrap_or("default") == name
 }
 
-async fn pod_info(client: &kube::Client, namespace: &str, p: Pod, timeout: Duration) -> PodInfo {
+/// The keys of each `envFrom` source read so far, by "ConfigMap NAME" /
+/// "Secret NAME" (each read once, however many pods name it).
+type EnvSources = BTreeMap<String, Vec<String>>;
+
+async fn pod_info(
+    client: &kube::Client,
+    namespace: &str,
+    p: Pod,
+    sources: &mut EnvSources,
+    deadline: Instant,
+) -> PodInfo {
     let mut containers = Vec::new();
     for c in p.spec.map(|s| s.containers).unwrap_or_default() {
         let mut env_from = BTreeMap::new();
         for source in c.env_from.unwrap_or_default() {
             let prefix = source.prefix.clone().unwrap_or_default();
-            let keys = env_source_keys(client, namespace, &source, timeout).await;
-            for (key, from) in keys {
-                env_from.insert(format!("{prefix}{key}"), from);
+            let Some(from) = source_name(&source) else {
+                continue;
+            };
+            if !sources.contains_key(&from) {
+                let keys = source_keys(client, namespace, &source, deadline).await;
+                sources.insert(from.clone(), keys);
+            }
+            for key in &sources[&from] {
+                env_from.insert(format!("{prefix}{key}"), from.clone());
             }
         }
         containers.push(ContainerEnv {
@@ -212,30 +230,40 @@ async fn pod_info(client: &kube::Client, namespace: &str, p: Pod, timeout: Durat
     }
 }
 
-/// The keys an `envFrom` source brings, each with where it comes from; a
-/// source that cannot be read brings nothing known.
-async fn env_source_keys(
+/// "ConfigMap NAME" or "Secret NAME".
+fn source_name(source: &EnvFromSource) -> Option<String> {
+    let cm = source
+        .config_map_ref
+        .as_ref()
+        .map(|r| format!("ConfigMap {}", r.name));
+    cm.or_else(|| {
+        source
+            .secret_ref
+            .as_ref()
+            .map(|r| format!("Secret {}", r.name))
+    })
+}
+
+/// The keys an `envFrom` source brings (names only: a Secret's values are
+/// dropped as read); none when it cannot be read by the deadline.
+async fn source_keys(
     client: &kube::Client,
     namespace: &str,
     source: &EnvFromSource,
-    timeout: Duration,
-) -> Vec<(String, String)> {
-    if let Some(name) = source.config_map_ref.as_ref().map(|r| r.name.clone()) {
+    deadline: Instant,
+) -> Vec<String> {
+    let timeout = deadline.saturating_duration_since(Instant::now());
+    if let Some(r) = &source.config_map_ref {
         let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
-        if let KubeRead::Ok(cm) = bounded(timeout, api.get(&name)).await {
-            let keys = cm.data.unwrap_or_default().into_keys();
-            return keys.map(|k| (k, format!("ConfigMap {name}"))).collect();
+        if let KubeRead::Ok(cm) = bounded(timeout, api.get(&r.name)).await {
+            return cm.data.unwrap_or_default().into_keys().collect();
         }
-    }
-    if let Some(name) = source.secret_ref.as_ref().map(|r| r.name.clone()) {
+    } else if let Some(r) = &source.secret_ref {
         let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
-        if let KubeRead::Ok(s) = bounded(timeout, api.get(&name)).await {
+        if let KubeRead::Ok(s) = bounded(timeout, api.get(&r.name)).await {
             let mut keys: Vec<String> = s.data.unwrap_or_default().into_keys().collect();
             keys.extend(s.string_data.unwrap_or_default().into_keys());
-            return keys
-                .into_iter()
-                .map(|k| (k, format!("Secret {name}")))
-                .collect();
+            return keys;
         }
     }
     Vec::new()
