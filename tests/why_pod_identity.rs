@@ -335,3 +335,32 @@ fn a_cross_account_association_says_what_was_not_checked() {
     assert!(text(f, "remedy").contains("account 444455556666"), "{f}");
     assert_verdict(r.0, &r.1, "ok", 0);
 }
+
+#[test]
+fn read_through_the_admin_context_with_the_exec_entrys_aws_identity() {
+    // dev may not read kube-system nor dev's pods' ServiceAccount as
+    // itself everywhere; the admin context reads the cluster, dev's AWS
+    // identity asks EKS and IAM.
+    let sim = world(|t| edit(&healthy(t), ADDONS, ""));
+    let sb = sandbox(&sim, DEV_KEY);
+    let (code, r) = why(&sb, &["--service-account", WEB, "--admin-context", "admin"]);
+    assert_eq!(errors(&r), Vec::<String>::new(), "{r}");
+    assert!(!codes(&r).contains(&"irsa-unverified".to_string()), "{r}");
+    assert_verdict(code, &r, "ok", 0);
+}
+
+#[test]
+fn without_a_reader_for_kube_system_the_agent_is_unverified() {
+    // Without the add-on, the agent is looked for as a DaemonSet in
+    // kube-system, which dev may not read.
+    let sim = world(|t| edit(&healthy(t), ADDONS, ""));
+    let sb = sandbox(&sim, DEV_KEY);
+    let (code, r) = why(&sb, &["--service-account", WEB]);
+    let f = finding(&r, "irsa-unverified", "warning");
+    assert!(text(f, "detail").contains("EKS Pod Identity Agent"), "{f}");
+    assert!(
+        !codes(&r).contains(&"pod-identity-agent-missing".to_string()),
+        "{r}"
+    );
+    assert_eq!(code, 0, "{r}");
+}
