@@ -271,6 +271,61 @@ logged "...because mode API ignores aws-auth" apimode "identity arn:aws:iam::$AC
 check "user with an access entry still authenticates in mode API" ok "app-7c9f" -- \
     "${DEV[@]}" $(kc "$WORK/apimode.kubeconfig") get pods -n dev
 
+echo "# EKS Pod Identity: associations, the agent add-on and DaemonSet, injected pods"
+python3 - "$FIXTURE" >"$WORK/pod-identity.yaml" <<'PY'
+import sys
+t = open(sys.argv[1]).read()
+t = t.replace("  access_entries:\n", """  addons:
+    - name: eks-pod-identity-agent
+  pod_identity_associations:
+    - namespace: dev
+      service_account: web
+      role_arn: arn:aws:iam::111122223333:role/web-reader
+  access_entries:
+""", 1)
+t = t.replace("  objects:\n", """  objects:
+    - apiVersion: apps/v1
+      kind: DaemonSet
+      metadata: {name: eks-pod-identity-agent, namespace: kube-system}
+    - apiVersion: v1
+      kind: Pod
+      metadata: {name: web-1, namespace: dev}
+      spec:
+        serviceAccountName: web
+        containers:
+          - name: web
+            image: public.ecr.aws/aws-cli/aws-cli:latest
+            env:
+              - {name: AWS_CONTAINER_CREDENTIALS_FULL_URI, value: "http://169.254.170.23/v1/credentials"}
+              - {name: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, value: /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token}
+""", 1)
+print(t, end="")
+PY
+start_sim podid "$WORK/pod-identity.yaml"
+PODID=$WORK/podid
+kubeconfig "$PODID" "$WORK/podid.kubeconfig"
+EKS_PI=(AWS_ENDPOINT_URL_EKS="$(endpoint "$PODID" eks)")
+check "list-pod-identity-associations filtered by namespace and service account" ok '"serviceAccount": "web"' -- \
+    "${ADMIN[@]}" "${EKS_PI[@]}" "$AWS" eks list-pod-identity-associations --cluster-name demo --namespace dev --service-account web
+check "...and none for another service account" ok '"associations": []' -- \
+    "${ADMIN[@]}" "${EKS_PI[@]}" "$AWS" eks list-pod-identity-associations --cluster-name demo --namespace dev --service-account app
+ASSOC=$(env "${ADMIN[@]}" "${EKS_PI[@]}" "$AWS" eks list-pod-identity-associations --cluster-name demo \
+    --query 'associations[0].associationId' --output text)
+check "describe-pod-identity-association: its role" ok "\"roleArn\": \"arn:aws:iam::$ACCOUNT:role/web-reader\"" -- \
+    "${ADMIN[@]}" "${EKS_PI[@]}" "$AWS" eks describe-pod-identity-association --cluster-name demo --association-id "$ASSOC"
+check "describe-pod-identity-association: unknown id is ResourceNotFoundException" fail "(ResourceNotFoundException)" -- \
+    "${ADMIN[@]}" "${EKS_PI[@]}" "$AWS" eks describe-pod-identity-association --cluster-name demo --association-id a-0000000000000000
+check "describe-addon eks-pod-identity-agent: ACTIVE" ok '"status": "ACTIVE"' -- \
+    "${ADMIN[@]}" "${EKS_PI[@]}" "$AWS" eks describe-addon --cluster-name demo --addon-name eks-pod-identity-agent
+check "describe-addon of an add-on not installed: ResourceNotFoundException" fail "(ResourceNotFoundException)" -- \
+    "${ADMIN[@]}" "${EKS_PI[@]}" "$AWS" eks describe-addon --cluster-name demo --addon-name vpc-cni
+check "the intruder is denied ListPodIdentityAssociations" fail "(AccessDeniedException)" -- \
+    "${INTRUDER[@]}" "${EKS_PI[@]}" "$AWS" eks list-pod-identity-associations --cluster-name demo
+check "kubectl get daemonset in kube-system" ok "eks-pod-identity-agent" -- \
+    "${ADMIN[@]}" $(kc "$WORK/podid.kubeconfig") get daemonset -n kube-system
+check "kubectl sees the injected variables of the pod" ok "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" -- \
+    "${ADMIN[@]}" $(kc "$WORK/podid.kubeconfig") get pod web-1 -n dev -o jsonpath='{.spec.containers[0].env[*].name}'
+
 echo "# logs carry no secrets"
 if grep -qE 'wJalrXUtnFEMI|je7MtGbClwBF|FwoGZXIvYXdz|sso-token-alice|X-Amz-Signature|k8s-aws-v1\.' "$WORK"/*.log; then
     echo "FAIL - a secret appears in the simulator's log"

@@ -1,9 +1,10 @@
 //! The EKS API calls `why` makes with the diagnosed identity's credentials:
-//! DescribeCluster, and the caller's access entry with its policies. SDK
+//! DescribeCluster, the caller's access entry with its policies, a service
+//! account's Pod Identity associations and an add-on's status. SDK
 //! errors become [`EksCall`] variants (denied, not found, failed) because
 //! each is a different finding.
 
-use crate::why::evidence::{AccessEntryInfo, AccessPolicy, ClusterInfo, EksCall};
+use crate::why::evidence::{AccessEntryInfo, AccessPolicy, AssociationInfo, ClusterInfo, EksCall};
 use aws_sdk_eks::Client;
 use aws_sdk_eks::error::ProvideErrorMetadata;
 
@@ -156,6 +157,76 @@ pub async fn access_entry(
         Err(e) => return classify(&e),
     }
     EksCall::Ok(Some(info))
+}
+
+/// The Pod Identity associations of service account `namespace/name`:
+/// ListPodIdentityAssociations filtered by both, then each described.
+pub async fn pod_identity_associations(
+    client: &Client,
+    cluster: &str,
+    namespace: &str,
+    name: &str,
+) -> EksCall<Vec<AssociationInfo>> {
+    let mut ids = Vec::new();
+    let mut pages = client
+        .list_pod_identity_associations()
+        .cluster_name(cluster)
+        .namespace(namespace)
+        .service_account(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => ids.extend(
+                p.associations()
+                    .iter()
+                    .filter_map(|a| a.association_id.clone()),
+            ),
+            Err(e) => return classify(&e),
+        }
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        let described = client
+            .describe_pod_identity_association()
+            .cluster_name(cluster)
+            .association_id(&id)
+            .send()
+            .await;
+        let a = match described {
+            Ok(o) => o.association,
+            Err(e) => return classify(&e),
+        };
+        let Some(a) = a else { continue };
+        out.push(AssociationInfo {
+            id,
+            role_arn: a.role_arn.clone().unwrap_or_default(),
+            target_role_arn: a.target_role_arn.clone(),
+            created_at: a
+                .created_at
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.secs()).ok()),
+        });
+    }
+    EksCall::Ok(out)
+}
+
+/// DescribeAddon: the add-on's status, NotFound when it is not installed.
+pub async fn addon_status(client: &Client, cluster: &str, addon: &str) -> EksCall<String> {
+    match client
+        .describe_addon()
+        .cluster_name(cluster)
+        .addon_name(addon)
+        .send()
+        .await
+    {
+        Ok(o) => EksCall::Ok(
+            o.addon
+                .and_then(|a| a.status)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        Err(e) => classify(&e),
+    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,23 @@
 //! Reading what `why` needs from the API server with a kube-rs client:
 //! a SelfSubjectAccessReview (as the client's identity), every RBAC
-//! binding, a ServiceAccount, and the pods that run with it. Each answer
+//! binding, a ServiceAccount, the pods that run with it (with the names
+//! their `envFrom` brings), and whether a DaemonSet exists. Each answer
 //! becomes an evidence fact ([`KubeRead`], [`AccessAnswer`]); every call is
 //! bounded by a timeout. Nothing here judges.
 
 use crate::why::evidence::{
     AccessAnswer, AccessAttributes, ContainerEnv, KubeRead, PodInfo, RbacBinding, RbacSubject,
 };
+use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
-use k8s_openapi::api::core::v1::{Pod, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, EnvFromSource, Pod, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, Subject};
 use kube::api::{Api, ListParams, PostParams};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A kube-rs call bounded by `timeout`, its error as a [`KubeRead`].
 async fn bounded<T>(
@@ -145,7 +147,8 @@ pub async fn service_account(
     }
 }
 
-/// The pods of `namespace` that run with service account `name`.
+/// The pods of `namespace` that run with service account `name`, each
+/// container's `envFrom` resolved to the variable names it brings.
 pub async fn pods_of(
     client: &kube::Client,
     namespace: &str,
@@ -157,39 +160,126 @@ pub async fn pods_of(
         KubeRead::Ok(l) => l,
         other => return failed(other),
     };
-    let pods = list
-        .items
-        .into_iter()
-        .filter(|p| {
-            let sa = p
-                .spec
-                .as_ref()
-                .and_then(|s| s.service_account_name.as_deref());
-            sa.unwrap_or("default") == name
-        })
-        .map(|p| PodInfo {
-            name: p.metadata.name.unwrap_or_default(),
-            owner: p
-                .metadata
-                .owner_references
-                .and_then(|o| o.into_iter().next())
-                .map(|o| format!("{}/{}", o.kind, o.name)),
-            containers: p
-                .spec
-                .map(|s| s.containers)
+    let deadline = Instant::now() + timeout;
+    let mut sources = EnvSources::default();
+    let mut pods = Vec::new();
+    for p in list.items.into_iter().filter(|p| runs_as(p, name)) {
+        pods.push(pod_info(client, namespace, p, &mut sources, deadline).await);
+    }
+    KubeRead::Ok(pods)
+}
+
+fn runs_as(p: &Pod, name: &str) -> bool {
+    let sa = p
+        .spec
+        .as_ref()
+        .and_then(|s| s.service_account_name.as_deref());
+    sa.unwrap_or("default") == name
+}
+
+/// The keys of each `envFrom` source read so far, by "ConfigMap NAME" /
+/// "Secret NAME" (each read once, however many pods name it).
+type EnvSources = BTreeMap<String, Vec<String>>;
+
+async fn pod_info(
+    client: &kube::Client,
+    namespace: &str,
+    p: Pod,
+    sources: &mut EnvSources,
+    deadline: Instant,
+) -> PodInfo {
+    let mut containers = Vec::new();
+    for c in p.spec.map(|s| s.containers).unwrap_or_default() {
+        let mut env_from = BTreeMap::new();
+        for source in c.env_from.unwrap_or_default() {
+            let prefix = source.prefix.clone().unwrap_or_default();
+            let Some(from) = source_name(&source) else {
+                continue;
+            };
+            if !sources.contains_key(&from) {
+                let keys = source_keys(client, namespace, &source, deadline).await;
+                sources.insert(from.clone(), keys);
+            }
+            for key in &sources[&from] {
+                env_from.insert(format!("{prefix}{key}"), from.clone());
+            }
+        }
+        containers.push(ContainerEnv {
+            name: c.name,
+            env: c
+                .env
                 .unwrap_or_default()
                 .into_iter()
-                .map(|c| ContainerEnv {
-                    name: c.name,
-                    env: c
-                        .env
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|v| (v.name, v.value.unwrap_or_default()))
-                        .collect(),
-                })
+                .map(|v| (v.name, v.value.unwrap_or_default()))
                 .collect(),
-        })
-        .collect();
-    KubeRead::Ok(pods)
+            env_from,
+        });
+    }
+    PodInfo {
+        name: p.metadata.name.unwrap_or_default(),
+        owner: p
+            .metadata
+            .owner_references
+            .and_then(|o| o.into_iter().next())
+            .map(|o| format!("{}/{}", o.kind, o.name)),
+        containers,
+        created: p.metadata.creation_timestamp.map(|t| {
+            time::OffsetDateTime::from_unix_timestamp(t.0.as_second())
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        }),
+    }
+}
+
+/// "ConfigMap NAME" or "Secret NAME".
+fn source_name(source: &EnvFromSource) -> Option<String> {
+    let cm = source
+        .config_map_ref
+        .as_ref()
+        .map(|r| format!("ConfigMap {}", r.name));
+    cm.or_else(|| {
+        source
+            .secret_ref
+            .as_ref()
+            .map(|r| format!("Secret {}", r.name))
+    })
+}
+
+/// The keys an `envFrom` source brings (names only: a Secret's values are
+/// dropped as read); none when it cannot be read by the deadline.
+async fn source_keys(
+    client: &kube::Client,
+    namespace: &str,
+    source: &EnvFromSource,
+    deadline: Instant,
+) -> Vec<String> {
+    let timeout = deadline.saturating_duration_since(Instant::now());
+    if let Some(r) = &source.config_map_ref {
+        let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+        if let KubeRead::Ok(cm) = bounded(timeout, api.get(&r.name)).await {
+            return cm.data.unwrap_or_default().into_keys().collect();
+        }
+    } else if let Some(r) = &source.secret_ref {
+        let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+        if let KubeRead::Ok(s) = bounded(timeout, api.get(&r.name)).await {
+            let mut keys: Vec<String> = s.data.unwrap_or_default().into_keys().collect();
+            keys.extend(s.string_data.unwrap_or_default().into_keys());
+            return keys;
+        }
+    }
+    Vec::new()
+}
+
+/// Whether DaemonSet `namespace/name` exists.
+pub async fn daemonset_exists(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+) -> KubeRead<bool> {
+    let api: Api<DaemonSet> = Api::namespaced(client.clone(), namespace);
+    match bounded(timeout, api.get(name)).await {
+        KubeRead::Ok(_) => KubeRead::Ok(true),
+        KubeRead::NotFound => KubeRead::Ok(false),
+        other => failed(other),
+    }
 }

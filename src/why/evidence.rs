@@ -37,6 +37,8 @@ pub struct Evidence {
     pub authz: Option<AuthzFacts>,
     /// IAM roles for service accounts (only with `--service-account`).
     pub irsa: Option<IrsaFacts>,
+    /// EKS Pod Identity (only with `--service-account`).
+    pub pod_identity: Option<PodIdentityFacts>,
 }
 
 /// The question asked.
@@ -408,6 +410,9 @@ pub struct AuthzFacts {
 pub struct ContainerEnv {
     pub name: String,
     pub env: BTreeMap<String, String>,
+    /// Variables from `envFrom`: name → where from (`Secret creds`,
+    /// `ConfigMap app`); values are never read into evidence.
+    pub env_from: BTreeMap<String, String>,
 }
 
 /// A pod that runs with the service account.
@@ -417,6 +422,8 @@ pub struct PodInfo {
     /// `kind/name` of its first owner (`ReplicaSet/app-7c9f`), if any.
     pub owner: Option<String>,
     pub containers: Vec<ContainerEnv>,
+    /// Its `creationTimestamp`.
+    pub created: Option<OffsetDateTime>,
 }
 
 /// An IAM role, from GetRole.
@@ -453,4 +460,30 @@ pub struct IrsaFacts {
     /// The IAM OIDC provider of the cluster's issuer: Ok(None) when listed
     /// and absent; None when not asked (issuer unknown).
     pub oidc_provider: Option<EksCall<Option<OidcProviderInfo>>>,
+}
+
+/// One EKS Pod Identity association (DescribePodIdentityAssociation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssociationInfo {
+    pub id: String,
+    /// The role in the cluster's account.
+    pub role_arn: String,
+    /// Cross-account: the role in another account that `role_arn` assumes.
+    pub target_role_arn: Option<String>,
+    pub created_at: Option<OffsetDateTime>,
+}
+
+/// The Pod Identity step (`--service-account NAMESPACE/NAME`).
+#[derive(Debug, Clone)]
+pub struct PodIdentityFacts {
+    /// The service account's associations (EKS API): Ok(empty) when none.
+    pub associations: EksCall<Vec<AssociationInfo>>,
+    /// DescribeAddon `eks-pod-identity-agent`: Ok(status), NotFound when
+    /// not installed; None when not asked (no association).
+    pub addon: Option<EksCall<String>>,
+    /// Whether DaemonSet kube-system/eks-pod-identity-agent exists; None
+    /// when not asked (the add-on answered).
+    pub daemonset: Option<KubeRead<bool>>,
+    /// GetRole of each association's role, by role ARN.
+    pub roles: Vec<(String, EksCall<RoleInfo>)>,
 }

@@ -30,6 +30,7 @@ pub enum Area {
     Authorization,
     Network,
     Irsa,
+    PodIdentity,
 }
 
 impl Area {
@@ -45,6 +46,7 @@ impl Area {
             Area::Authorization => "Authorization",
             Area::Network => "Network",
             Area::Irsa => "IAM roles for service accounts",
+            Area::PodIdentity => "EKS Pod Identity",
         }
     }
 }
@@ -150,7 +152,7 @@ codes! {
     ProxyConfigured = "proxy-configured", Info, Network, "a proxy is configured";
 
     IrsaServiceAccountMissing = "irsa-service-account-missing", Error, Irsa, "the ServiceAccount does not exist";
-    IrsaAnnotationMissing = "irsa-annotation-missing", Error, Irsa, "the ServiceAccount has no eks.amazonaws.com/role-arn";
+    IrsaAnnotationMissing = "irsa-annotation-missing", Error, Irsa, "the ServiceAccount has no eks.amazonaws.com/role-arn and no Pod Identity association";
     IrsaAnnotationMalformed = "irsa-annotation-malformed", Error, Irsa, "the role annotation is not an IAM role ARN";
     IrsaRoleMissing = "irsa-role-missing", Error, Irsa, "the annotated role does not exist";
     IrsaOidcProviderMissing = "irsa-oidc-provider-missing", Error, Irsa, "no IAM OIDC provider for the cluster's issuer";
@@ -160,6 +162,14 @@ codes! {
     IrsaTrustSubjectMismatch = "irsa-trust-subject-mismatch", Error, Irsa, "the trust policy's sub condition excludes this service account";
     IrsaTrustAudienceMismatch = "irsa-trust-audience-mismatch", Error, Irsa, "the trust policy's aud condition is not sts.amazonaws.com";
     IrsaPodEnvMissing = "irsa-pod-env-missing", Error, Irsa, "a pod of the service account lacks the injected variables";
+    IrsaCredentialsShadowed = "irsa-credentials-shadowed", Error, Irsa, "a pod also sets access keys or AWS_PROFILE, which the SDKs use before web identity";
+    IrsaUnverified = "irsa-unverified", Warning, Irsa, "part of the service account's chain could not be checked";
+
+    PodIdentityAgentMissing = "pod-identity-agent-missing", Error, PodIdentity, "an association exists but no EKS Pod Identity Agent runs";
+    PodIdentityRoleMissing = "pod-identity-role-missing", Error, PodIdentity, "the association's role does not exist";
+    PodIdentityTrustInvalid = "pod-identity-trust-invalid", Error, PodIdentity, "the role's trust policy does not let pods.eks.amazonaws.com AssumeRole and TagSession";
+    PodIdentityPodEnvMissing = "pod-identity-pod-env-missing", Error, PodIdentity, "a pod of the service account lacks the Pod Identity variables";
+    PodIdentityShadowed = "pod-identity-shadowed", Error, PodIdentity, "a pod also carries IRSA variables or access keys, used before Pod Identity";
 }
 
 /// One result of a check.

@@ -20,6 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
+mod pod_identity;
+
 /// The least time a step is given when the budget is spent: enough to fail
 /// with a reason ("timed out") instead of not running, short enough that
 /// the whole run still ends within `--timeout`.
@@ -162,8 +164,19 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
         ev.aws_auth = a;
     }
     if let Some(mut irsa) = irsa {
-        ask_iam(&mut irsa, &ev, sdk.as_ref(), budget).await;
+        let sa = (irsa.namespace.clone(), irsa.name.clone());
+        let (_, pi) = tokio::join!(
+            ask_iam(&mut irsa, &ev, sdk.as_ref(), budget),
+            pod_identity::read(
+                (&sa.0, &sa.1),
+                cluster.as_deref(),
+                sdk.as_ref(),
+                reader.as_ref(),
+                budget
+            )
+        );
         ev.irsa = Some(irsa);
+        ev.pod_identity = Some(pi);
     }
     ev
 }

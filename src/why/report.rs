@@ -90,6 +90,12 @@ pub const VERDICT_PRIORITY: &[Code] = &[
     Code::IrsaTrustSubjectMismatch,
     Code::IrsaTrustAudienceMismatch,
     Code::IrsaPodEnvMissing,
+    Code::IrsaCredentialsShadowed,
+    Code::PodIdentityAgentMissing,
+    Code::PodIdentityRoleMissing,
+    Code::PodIdentityTrustInvalid,
+    Code::PodIdentityPodEnvMissing,
+    Code::PodIdentityShadowed,
 ];
 
 /// The cluster a report is about.
@@ -332,7 +338,7 @@ impl Report {
 }
 
 /// Areas in report order.
-const AREAS: [Area; 9] = [
+const AREAS: [Area; 10] = [
     Area::Kubeconfig,
     Area::Credentials,
     Area::Token,
@@ -342,6 +348,7 @@ const AREAS: [Area; 9] = [
     Area::Authorization,
     Area::Network,
     Area::Irsa,
+    Area::PodIdentity,
 ];
 
 /// `role Dev`, `user bob`, or the ARN itself.
@@ -421,6 +428,9 @@ fn passed(e: &Evidence) -> Vec<(Area, String)> {
     }
     if let Some(x) = &e.irsa {
         out.push((Area::Irsa, irsa_line(x)));
+    }
+    if let Some(line) = pod_identity_line(e) {
+        out.push((Area::PodIdentity, line));
     }
     if let Some(s) = e.server.as_ref().filter(|s| answered(s)) {
         let via = match &s.proxy {
@@ -504,6 +514,34 @@ fn irsa_line(x: &IrsaFacts) -> String {
         line.push_str(&format!("; not checked: {}", unchecked.join("; ")));
     }
     line
+}
+
+/// The service account's Pod Identity associations and agent, when it has any.
+fn pod_identity_line(e: &Evidence) -> Option<String> {
+    let p = e.pod_identity.as_ref()?;
+    let EksCall::Ok(assocs) = &p.associations else {
+        return None;
+    };
+    let mut seen: Vec<String> = assocs
+        .iter()
+        .map(|a| match &a.target_role_arn {
+            Some(t) => format!(
+                "association {} gives role {} (cross-account: it assumes {t})",
+                a.id, a.role_arn
+            ),
+            None => format!("association {} gives role {}", a.id, a.role_arn),
+        })
+        .collect();
+    match (&p.addon, &p.daemonset) {
+        (Some(EksCall::Ok(status)), _) => {
+            seen.push(format!("add-on eks-pod-identity-agent is {status}"))
+        }
+        (_, Some(KubeRead::Ok(true))) => {
+            seen.push("DaemonSet kube-system/eks-pod-identity-agent runs".into())
+        }
+        _ => {}
+    }
+    (!seen.is_empty()).then(|| seen.join(", "))
 }
 
 const RED: &str = "31";

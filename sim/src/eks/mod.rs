@@ -1,12 +1,14 @@
 //! The simulated EKS API (REST-JSON, like the real service): DescribeCluster,
 //! ListClusters, ListAccessEntries, DescribeAccessEntry and
-//! ListAssociatedAccessPolicies. Every request is SigV4-verified for service
+//! ListAssociatedAccessPolicies, and Pod Identity associations and add-ons
+//! (`pod_identity`). Every request is SigV4-verified for service
 //! `eks` by the STS verifier; its failures become EKS's error codes
 //! (UnrecognizedClientException, InvalidSignatureException, ...). The cluster
 //! exists only in its own account and region (the credential scope's region
 //! stands for the endpoint's); the fixture's `access_denied` rules give
 //! AccessDeniedException.
 
+mod pod_identity;
 mod render;
 
 pub use render::hex_id;
@@ -186,6 +188,11 @@ fn dispatch(call: &Call<'_>, segs: &[&str]) -> Answer {
             principal,
             "access-policies",
         ] => list_associated_policies(call, name, principal),
+        ["clusters", name, "pod-identity-associations"] => pod_identity::list(call, name),
+        ["clusters", name, "pod-identity-associations", id] => {
+            pod_identity::describe(call, name, id)
+        }
+        ["clusters", name, "addons", addon] => pod_identity::describe_addon(call, name, addon),
         _ => Err(EksError::new(
             404,
             "UnknownOperationException",

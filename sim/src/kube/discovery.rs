@@ -77,6 +77,15 @@ const RESOURCES: &[Resource] = &[
         short: &["ns"],
     },
     Resource {
+        group: "apps",
+        name: "daemonsets",
+        singular: "daemonset",
+        namespaced: true,
+        kind: "DaemonSet",
+        verbs: CRUD,
+        short: &["ds"],
+    },
+    Resource {
         group: "authentication.k8s.io",
         name: "selfsubjectreviews",
         singular: "selfsubjectreview",
@@ -142,7 +151,8 @@ const RESOURCES: &[Resource] = &[
 ];
 
 /// The named API groups served.
-const GROUPS: [&str; 3] = [
+const GROUPS: [&str; 4] = [
+    "apps",
     "authentication.k8s.io",
     "authorization.k8s.io",
     "rbac.authorization.k8s.io",

@@ -60,6 +60,10 @@ pub struct ClusterState {
     pub oidc_issuer_id: String,
     /// Namespaces, ServiceAccounts, Pods, ConfigMaps, Secrets.
     pub objects: objects::ObjectStore,
+    /// EKS Pod Identity associations.
+    pub pod_identity_associations: Vec<fixture::PodIdentityAssociation>,
+    /// Installed EKS add-ons.
+    pub addons: Vec<fixture::Addon>,
 }
 
 impl ClusterState {
@@ -90,6 +94,8 @@ impl ClusterState {
             creator_arn: c.creator_arn,
             access_entries: c.access_entries,
             aws_auth,
+            pod_identity_associations: c.pod_identity_associations,
+            addons: c.addons,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The cluster's stored objects, served read-only: the fixture's manifests
-//! (Namespace, ServiceAccount, Pod, ConfigMap, Secret), ConfigMap
+//! (Namespace, ServiceAccount, Pod, ConfigMap, Secret, DaemonSet), ConfigMap
 //! kube-system/aws-auth built from the fixture's `aws_auth`, the RBAC objects
 //! (built-ins and the fixture's), the standard namespaces and a `default`
 //! ServiceAccount in each namespace, as a real cluster has them. Missing
@@ -27,12 +27,13 @@ pub struct Kind {
 }
 
 /// Every stored kind (all of version v1).
-pub const KINDS: [Kind; 9] = [
+pub const KINDS: [Kind; 10] = [
     kind("Namespace", "namespaces", "", false),
     kind("ServiceAccount", "serviceaccounts", "", true),
     kind("Pod", "pods", "", true),
     kind("ConfigMap", "configmaps", "", true),
     kind("Secret", "secrets", "", true),
+    kind("DaemonSet", "daemonsets", "apps", true),
     kind("Role", "roles", RBAC_GROUP, true),
     kind("RoleBinding", "rolebindings", RBAC_GROUP, true),
     kind("ClusterRole", "clusterroles", RBAC_GROUP, false),
@@ -62,7 +63,14 @@ const fn kind(
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 /// Kinds a fixture may list under `objects` (RBAC goes under `rbac`).
-pub const FIXTURE_KINDS: [&str; 5] = ["Namespace", "ServiceAccount", "Pod", "ConfigMap", "Secret"];
+pub const FIXTURE_KINDS: [&str; 6] = [
+    "Namespace",
+    "ServiceAccount",
+    "Pod",
+    "ConfigMap",
+    "Secret",
+    "DaemonSet",
+];
 
 /// Namespaces every EKS cluster has.
 const STANDARD_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];

@@ -5,9 +5,10 @@
 //! service account's token ([`crate::why::trust`]), and the pods that run
 //! with it (the injected `AWS_ROLE_ARN` and `AWS_WEB_IDENTITY_TOKEN_FILE`).
 //! Each failure carries the corrected annotation or trust policy. Codes:
-//! irsa-*.
+//! irsa-*; `irsa-unverified` names what could not be read, for IRSA and
+//! Pod Identity alike.
 
-use super::{caller, cluster_or_placeholder, region_or_placeholder, sh};
+use super::{caller, cluster_or_placeholder, pod_identity, region_or_placeholder, sh};
 use crate::aws::iam::issuer_host_path;
 use crate::why::arn::{Arn, Kind};
 use crate::why::evidence::{EksCall, Evidence, IrsaFacts, KubeRead, OidcProviderInfo, PodInfo};
@@ -23,18 +24,34 @@ pub const AUDIENCE: &str = "sts.amazonaws.com";
 pub const ROLE_ENV: &str = "AWS_ROLE_ARN";
 pub const TOKEN_ENV: &str = "AWS_WEB_IDENTITY_TOKEN_FILE";
 
-/// The findings of this area.
+/// The findings of this area (and `irsa-unverified` for the whole
+/// service account, Pod Identity's unreadable parts included).
 pub fn check(e: &Evidence) -> Vec<Finding> {
     let Some(x) = &e.irsa else {
         return Vec::new();
     };
+    let mut out = chain(e, x);
+    out.extend(unverified(e, x));
+    out
+}
+
+/// The IRSA chain: the annotation, the role, the OIDC provider, the trust
+/// policy and the pods.
+fn chain(e: &Evidence, x: &IrsaFacts) -> Vec<Finding> {
     let annotations = match &x.service_account {
         KubeRead::Ok(a) => a,
         KubeRead::NotFound => return vec![sa_missing(x)],
-        _ => return Vec::new(), // unreadable: the report says it was not checked
+        _ => return Vec::new(), // unreadable: irsa-unverified says so
     };
     let Some(value) = annotations.get(ROLE_ANNOTATION).map(|v| v.trim()) else {
-        return vec![annotation_missing(e, x)];
+        let listed = matches!(
+            e.pod_identity.as_ref().map(|p| &p.associations),
+            Some(EksCall::Ok(_)) | None
+        );
+        return match listed && !pod_identity::associated(e) {
+            true => vec![annotation_missing(e, x)],
+            false => Vec::new(), // Pod Identity, or unknown: irsa-unverified
+        };
     };
     let Some(role) = Arn::parse(value).filter(well_formed_role) else {
         return vec![annotation_malformed(e, x, value)];
@@ -77,6 +94,7 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         _ => {}
     }
     out.extend(pods_findings(x, value));
+    out.extend(credentials_shadowed(x));
     out
 }
 
@@ -128,17 +146,26 @@ fn sa_missing(x: &IrsaFacts) -> Finding {
 }
 
 fn annotation_missing(e: &Evidence, x: &IrsaFacts) -> Finding {
+    let role = format!("arn:aws:iam::{}:role/ROLE_NAME", account(e));
     Finding::new(
         Code::IrsaAnnotationMissing,
         format!(
-            "ServiceAccount {}/{} has no {ROLE_ANNOTATION} annotation",
+            "ServiceAccount {}/{} has no IAM role: no {ROLE_ANNOTATION} annotation and no Pod Identity association",
             x.namespace, x.name
         ),
     )
-    .detail("Without it the pod identity webhook injects nothing, and pods use the node's role.")
+    .detail("Neither IRSA nor EKS Pod Identity gives its pods a role, so they use the node's role.")
     .remedy(format!(
-        "Annotate it with the role, then recreate its pods:\n{}",
-        annotate_line(x, &format!("arn:aws:iam::{}:role/ROLE_NAME", account(e)))
+        "Either way works; then recreate its pods.
+         EKS Pod Identity (the role's trust policy must allow {} sts:AssumeRole and sts:TagSession):
+{}
+         or IAM roles for service accounts (the role's trust policy must allow the cluster's OIDC provider          sts:AssumeRoleWithWebIdentity for system:serviceaccount:{}:{}):
+{}",
+        pod_identity::SERVICE,
+        pod_identity::create_line(e, x, &role),
+        x.namespace,
+        x.name,
+        annotate_line(x, &role)
     ))
     .evidence(json!({"namespace": x.namespace, "name": x.name}))
 }
@@ -345,6 +372,13 @@ fn recreate_line(ns: &str, p: &PodInfo) -> String {
     }
 }
 
+/// The commands that recreate `pods`, one per owner.
+pub(super) fn recreate_lines(ns: &str, pods: &[&PodInfo]) -> String {
+    let mut lines: Vec<String> = pods.iter().map(|p| recreate_line(ns, p)).collect();
+    lines.dedup();
+    lines.join("\n")
+}
+
 fn pods_findings(x: &IrsaFacts, role_arn: &str) -> Vec<Finding> {
     let KubeRead::Ok(pods) = &x.pods else {
         return Vec::new();
@@ -357,11 +391,7 @@ fn pods_findings(x: &IrsaFacts, role_arn: &str) -> Vec<Finding> {
         return Vec::new();
     }
     let names: Vec<&str> = bad.iter().map(|(p, _)| p.name.as_str()).collect();
-    let mut lines: Vec<String> = bad
-        .iter()
-        .map(|(p, _)| recreate_line(&x.namespace, p))
-        .collect();
-    lines.dedup();
+    let pods: Vec<&PodInfo> = bad.iter().map(|(p, _)| *p).collect();
     vec![Finding::new(
         Code::IrsaPodEnvMissing,
         format!("{} pod(s) of {}/{} run without the role: {}", bad.len(), x.namespace, x.name, names.join(", ")),
@@ -371,12 +401,137 @@ fn pods_findings(x: &IrsaFacts, role_arn: &str) -> Vec<Finding> {
          these predate it (or an older annotation) and keep the node's role.",
         bad.iter().map(|(p, why)| format!("{}: {why}", p.name)).collect::<Vec<_>>().join("; ")
     ))
-    .remedy(format!("Recreate the pod(s):\n{}", lines.join("\n")))
+    .remedy(format!("Recreate the pod(s):\n{}", recreate_lines(&x.namespace, &pods)))
     .evidence(json!({"pods": names}))]
 }
 
+/// Variables that the SDKs read before web identity.
+const BEFORE_WEB_IDENTITY: [&str; 3] =
+    ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"];
+
+/// Where a pod sets variables that win over web identity (names only).
+fn shadows(p: &PodInfo) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &p.containers {
+        for k in BEFORE_WEB_IDENTITY {
+            if c.env.contains_key(k) {
+                out.push(format!("{k} in the env of container {}", c.name));
+            }
+            if let Some(from) = c.env_from.get(k) {
+                out.push(format!("{k} from {from} (envFrom of container {})", c.name));
+            }
+        }
+    }
+    out
+}
+
+fn credentials_shadowed(x: &IrsaFacts) -> Option<Finding> {
+    let KubeRead::Ok(pods) = &x.pods else {
+        return None;
+    };
+    let bad: Vec<(&PodInfo, Vec<String>)> = pods
+        .iter()
+        .map(|p| (p, shadows(p)))
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    if bad.is_empty() {
+        return None;
+    }
+    let pods: Vec<&PodInfo> = bad.iter().map(|(p, _)| *p).collect();
+    let names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+    Some(
+        Finding::new(
+            Code::IrsaCredentialsShadowed,
+            format!("The role is shadowed in {} pod(s): {}", bad.len(), names.join(", ")),
+        )
+        .detail(format!(
+            "{}. The SDKs take access keys and AWS_PROFILE before web identity, so these pods do not \
+             use the annotated role.",
+            bad.iter()
+                .map(|(p, s)| format!("{}: {}", p.name, s.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+        .remedy(format!(
+            "Remove {} from the pod spec (env, and the ConfigMap or Secret its envFrom names), then recreate the pods:\n{}",
+            BEFORE_WEB_IDENTITY.join(", "),
+            recreate_lines(&x.namespace, &pods)
+        ))
+        .evidence(json!({"pods": names})),
+    )
+}
+
+/// `--admin-context` advice for reading `what` in `ns`.
+fn kube_reader(x: &IrsaFacts, what: &str) -> String {
+    format!(
+        "--admin-context with a context that may {what} in namespace {} (read as {})",
+        x.namespace, x.source
+    )
+}
+
+/// What of IRSA could not be read: (the part, what would read it).
+fn irsa_unverified_parts(x: &IrsaFacts) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let KubeRead::Forbidden(m) | KubeRead::Failed(m) = &x.service_account {
+        out.push((
+            format!("the ServiceAccount ({m})"),
+            kube_reader(x, "get serviceaccounts"),
+        ));
+    }
+    if let KubeRead::Forbidden(m) | KubeRead::Failed(m) = &x.pods {
+        out.push((format!("its pods ({m})"), kube_reader(x, "list pods")));
+    }
+    if let Some(EksCall::Denied(m) | EksCall::Failed(m)) = &x.role {
+        out.push((
+            format!("the annotated role's trust policy ({m})"),
+            "the iam:GetRole permission for the exec entry's AWS identity".into(),
+        ));
+    }
+    match &x.oidc_provider {
+        Some(EksCall::Denied(m) | EksCall::Failed(m)) => out.push((
+            format!("the IAM OIDC provider ({m})"),
+            "the iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider permissions".into(),
+        )),
+        None if x.role.is_some() => out.push((
+            "the IAM OIDC provider and the trust policy's conditions (the cluster's OIDC issuer is unknown)".into(),
+            "the eks:DescribeCluster permission for the exec entry's AWS identity".into(),
+        )),
+        _ => {}
+    }
+    out
+}
+
+fn unverified(e: &Evidence, x: &IrsaFacts) -> Option<Finding> {
+    let mut parts = irsa_unverified_parts(x);
+    parts.extend(pod_identity::unverified(e));
+    if parts.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = parts.iter().map(|(p, _)| p.as_str()).collect();
+    Some(
+        Finding::new(
+            Code::IrsaUnverified,
+            format!(
+                "{} part(s) of {}/{}'s credentials were not checked",
+                parts.len(),
+                x.namespace,
+                x.name
+            ),
+        )
+        .detail(format!("Not checked: {}.", names.join("; ")))
+        .remedy(
+            parts
+                .iter()
+                .map(|(p, how)| format!("{p}: needs {how}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+        .evidence(json!({"unverified": names})),
+    )
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::{ClusterInfo, ContainerEnv, RoleInfo};
@@ -386,7 +541,8 @@ mod tests {
     const ROLE: &str = "arn:aws:iam::111122223333:role/app";
     const ISSUER: &str = "oidc.eks.us-west-2.amazonaws.com/id/AB12";
 
-    fn pod(name: &str, env: &[(&str, &str)]) -> PodInfo {
+    /// A pod with one container `app` with `env`.
+    pub fn pod(name: &str, env: &[(&str, &str)]) -> PodInfo {
         PodInfo {
             name: name.into(),
             owner: None,
@@ -396,12 +552,14 @@ mod tests {
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+                ..Default::default()
             }],
+            ..Default::default()
         }
     }
 
     /// Service account dev/app, annotated with ROLE, everything right.
-    fn irsa_healthy() -> crate::why::evidence::Evidence {
+    pub fn irsa_healthy() -> crate::why::evidence::Evidence {
         let mut e = healthy();
         if let Some(EksCall::Ok(c)) = e.eks.as_mut().map(|x| &mut x.describe) {
             *c = ClusterInfo {
@@ -503,9 +661,108 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_service_account_is_no_finding() {
+    fn unreadable_service_account_is_unverified() {
         let mut e = irsa_healthy();
         e.irsa.as_mut().unwrap().service_account = KubeRead::Forbidden("no".into());
-        assert!(check(&e).is_empty());
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(f.detail.contains("the ServiceAccount (no)"), "{}", f.detail);
+        assert!(f.remedy.contains("--admin-context"), "{}", f.remedy);
+        assert_eq!(check(&e).len(), 1);
+    }
+
+    #[test]
+    fn a_denied_get_role_is_unverified_with_its_permission() {
+        let mut e = irsa_healthy();
+        e.irsa.as_mut().unwrap().role = Some(EksCall::Denied("not authorized".into()));
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(f.remedy.contains("iam:GetRole"), "{}", f.remedy);
+    }
+
+    #[test]
+    fn access_keys_from_env_from_shadow_the_role() {
+        let mut e = irsa_healthy();
+        if let Some(KubeRead::Ok(pods)) = e.irsa.as_mut().map(|x| &mut x.pods) {
+            pods[0].containers[0]
+                .env_from
+                .insert("AWS_ACCESS_KEY_ID".into(), "Secret creds".into());
+        }
+        let f = expect(
+            &e,
+            Code::IrsaCredentialsShadowed,
+            Severity::Error,
+            "irsa-credentials-shadowed",
+        );
+        assert!(
+            f.detail.contains("AWS_ACCESS_KEY_ID from Secret creds"),
+            "{}",
+            f.detail
+        );
+    }
+
+    #[test]
+    fn aws_profile_in_env_shadows_the_role() {
+        let mut e = irsa_healthy();
+        if let Some(KubeRead::Ok(pods)) = e.irsa.as_mut().map(|x| &mut x.pods) {
+            pods[0].containers[0]
+                .env
+                .insert("AWS_PROFILE".into(), "x".into());
+        }
+        expect(
+            &e,
+            Code::IrsaCredentialsShadowed,
+            Severity::Error,
+            "irsa-credentials-shadowed",
+        );
+    }
+
+    #[test]
+    fn no_annotation_and_no_association_names_both_ways() {
+        let mut e = irsa_healthy();
+        e.irsa.as_mut().unwrap().service_account = KubeRead::Ok(BTreeMap::new());
+        e.pod_identity = Some(crate::why::evidence::PodIdentityFacts {
+            associations: EksCall::Ok(vec![]),
+            addon: None,
+            daemonset: None,
+            roles: vec![],
+        });
+        let f = expect(
+            &e,
+            Code::IrsaAnnotationMissing,
+            Severity::Error,
+            "irsa-annotation-missing",
+        );
+        assert!(
+            f.remedy.contains("aws eks create-pod-identity-association"),
+            "{}",
+            f.remedy
+        );
+        assert!(
+            f.remedy.contains("kubectl annotate serviceaccount"),
+            "{}",
+            f.remedy
+        );
+    }
+
+    #[test]
+    fn unlisted_associations_are_unverified_not_a_missing_annotation() {
+        let mut e = irsa_healthy();
+        e.irsa.as_mut().unwrap().service_account = KubeRead::Ok(BTreeMap::new());
+        e.pod_identity = Some(crate::why::evidence::PodIdentityFacts {
+            associations: EksCall::Denied("no".into()),
+            addon: None,
+            daemonset: None,
+            roles: vec![],
+        });
+        let f = expect(&e, Code::IrsaUnverified, Severity::Warning, "ok");
+        assert!(
+            f.remedy.contains("eks:ListPodIdentityAssociations"),
+            "{}",
+            f.remedy
+        );
+        assert!(
+            !check(&e)
+                .iter()
+                .any(|f| f.code == Code::IrsaAnnotationMissing)
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod irsa;
 pub mod kubeconfig;
 pub mod network;
+pub mod pod_identity;
 pub mod sts;
 pub mod token;
 
@@ -26,7 +27,7 @@ use time::OffsetDateTime;
 pub type Check = fn(&Evidence) -> Vec<Finding>;
 
 /// The checks, in area order.
-pub const CHECKS: [Check; 9] = [
+pub const CHECKS: [Check; 10] = [
     kubeconfig::check,
     credentials::check,
     token::check,
@@ -36,6 +37,7 @@ pub const CHECKS: [Check; 9] = [
     authorization::check,
     network::check,
     irsa::check,
+    pod_identity::check,
 ];
 
 /// Runs every check; findings come out grouped by area, in check order
@@ -483,6 +485,7 @@ pub(crate) mod fixtures {
             }),
             authz: None,
             irsa: None,
+            pod_identity: None,
         }
     }
 
