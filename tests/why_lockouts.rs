@@ -5,7 +5,7 @@
 
 mod common;
 use common::why_sim::{
-    ADMIN_KEY, DEV_KEY, assert_verdict, edit, errors, finding, sandbox, why, world,
+    ADMIN_KEY, DEV_KEY, INTRUDER_KEY, assert_verdict, edit, errors, finding, sandbox, why, world,
 };
 use common::*;
 
@@ -84,5 +84,111 @@ fn token_too_large_healthy_twin_with_a_short_session_token() {
     assert_eq!(
         r["identity"]["principal_arn"],
         "arn:aws:iam::111122223333:role/eks-admins"
+    );
+}
+
+// ---- credentials-env-overrides-profile ----
+
+/// Rewrites the sandbox's kubeconfig so that its current context's user
+/// runs our token command with `args` and `env`.
+fn exec_entry(sim: &Sim, sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) {
+    let path = common::why_sim::kubeconfig(sim, sb);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let quoted: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+    let env: Vec<String> = env
+        .iter()
+        .map(|(k, v)| format!("{{name: {k:?}, value: {v:?}}}"))
+        .collect();
+    let from = "interactiveMode: Never\n      command: ";
+    let at = text.find(from).unwrap();
+    let end = at + text[at..].find("\n- name: admin").unwrap();
+    let cmd = bin().display().to_string();
+    let entry = format!(
+        "interactiveMode: Never\n      command: {cmd:?}\n      args: [{}]\n      env: [{}]",
+        quoted.join(", "),
+        env.join(", ")
+    );
+    std::fs::write(&path, format!("{}{entry}{}", &text[..at], &text[end..])).unwrap();
+}
+
+/// Profile `ops` holds the admin's keys; `shell` keys are exported.
+fn profile_sandbox(sim: &Sim, shell: (&str, &str)) -> Sandbox {
+    let sb = sandbox(sim, shell);
+    sb.write(
+        ".aws/credentials",
+        &format!(
+            "[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            ADMIN_KEY.0, ADMIN_KEY.1
+        ),
+    );
+    sb
+}
+
+const TOKEN: [&str; 5] = ["token", "--cluster-name", "demo", "--region", "us-west-2"];
+
+#[test]
+fn credentials_env_overrides_profile_is_an_error_when_the_keys_are_refused() {
+    let sim = world(|t| t);
+    let sb = profile_sandbox(&sim, INTRUDER_KEY);
+    exec_entry(&sim, &sb, &TOKEN, &[("AWS_PROFILE", "ops")]);
+    let (code, r) = why(&sb, &[]);
+    let f = finding(&r, "credentials-env-overrides-profile", "error");
+    assert_verdict(code, &r, "credentials-env-overrides-profile", 1);
+    let detail = f["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("user/intruder") && detail.contains(INTRUDER_KEY.0),
+        "{f}"
+    );
+    assert!(
+        f["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("kubectl eksauth setup --cluster-name demo --region us-west-2 --profile ops"),
+        "{f}"
+    );
+    assert!(
+        !r.to_string().contains(INTRUDER_KEY.1),
+        "a secret key leaked"
+    );
+}
+
+#[test]
+fn credentials_env_overrides_an_inherited_aws_profile() {
+    let sim = world(|t| t);
+    let mut sb = profile_sandbox(&sim, INTRUDER_KEY);
+    sb.set("AWS_PROFILE", "ops");
+    exec_entry(&sim, &sb, &TOKEN, &[]);
+    let (code, r) = why(&sb, &[]);
+    let f = finding(&r, "credentials-env-overrides-profile", "error");
+    assert!(f["detail"].as_str().unwrap().contains("inherited"), "{f}");
+    assert_verdict(code, &r, "credentials-env-overrides-profile", 1);
+}
+
+#[test]
+fn credentials_env_overrides_profile_is_a_warning_when_the_keys_are_let_in() {
+    let sim = world(|t| t);
+    let sb = profile_sandbox(&sim, DEV_KEY);
+    exec_entry(&sim, &sb, &TOKEN, &[("AWS_PROFILE", "ops")]);
+    let (code, r) = why(&sb, &[]);
+    let f = finding(&r, "credentials-env-overrides-profile", "warning");
+    assert!(f["detail"].as_str().unwrap().contains("user/dev"), "{f}");
+    assert_eq!(errors(&r), Vec::<String>::new());
+    assert_verdict(code, &r, "ok", 0);
+}
+
+#[test]
+fn credentials_env_overrides_profile_healthy_twin_with_profile_in_the_args() {
+    let sim = world(|t| t);
+    let sb = profile_sandbox(&sim, INTRUDER_KEY);
+    let mut args = TOKEN.to_vec();
+    args.extend(["--profile", "ops"]);
+    exec_entry(&sim, &sb, &args, &[]);
+    let (code, r) = why(&sb, &[]);
+    assert_eq!(errors(&r), Vec::<String>::new(), "{r}");
+    assert_verdict(code, &r, "ok", 0);
+    assert!(!r.to_string().contains("credentials-env-overrides-profile"));
+    assert_eq!(
+        r["identity"]["principal_arn"],
+        "arn:aws:iam::111122223333:user/admin"
     );
 }

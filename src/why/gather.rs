@@ -79,6 +79,11 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     let (merged, files) = kubeconfig::load(&paths);
     ev.kubeconfig = kubeconfig::resolve(merged.as_ref(), files, opts.context.as_deref());
     ev.aws_auth = read_aws_auth_file(opts);
+    ev.signer = ev
+        .kubeconfig
+        .exec
+        .as_ref()
+        .map(|x| crate::why::signer::facts(x, env));
     if !ev.kubeconfig.context_found || ev.kubeconfig.dangling.is_some() {
         return ev;
     }

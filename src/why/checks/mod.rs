@@ -15,6 +15,7 @@ pub mod identity;
 pub mod irsa;
 pub mod kubeconfig;
 pub mod network;
+pub mod signer;
 pub mod sts;
 pub mod token;
 
@@ -26,9 +27,10 @@ use time::OffsetDateTime;
 pub type Check = fn(&Evidence) -> Vec<Finding>;
 
 /// The checks, in area order.
-pub const CHECKS: [Check; 9] = [
+pub const CHECKS: [Check; 10] = [
     kubeconfig::check,
     credentials::check,
+    signer::check,
     token::check,
     sts::check,
     cluster::check,
@@ -482,6 +484,7 @@ pub(crate) mod fixtures {
             }),
             authz: None,
             irsa: None,
+            signer: None,
         }
     }
 
