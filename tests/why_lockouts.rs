@@ -192,3 +192,83 @@ fn credentials_env_overrides_profile_healthy_twin_with_profile_in_the_args() {
         "arn:aws:iam::111122223333:user/admin"
     );
 }
+
+// ---- kubeconfig-static-token ----
+
+/// A token signed with the admin's keys, now or at `at` (faketime).
+fn admin_token(sim: &Sim, at: Option<&str>) -> String {
+    let sb = sandbox(sim, ADMIN_KEY);
+    let mut c = match at {
+        Some(t) => {
+            let mut c = sb.command(faketime());
+            c.arg("-f").arg(t).arg(bin());
+            c
+        }
+        None => sb.command(bin()),
+    };
+    c.args([
+        "token",
+        "--no-cache",
+        "--cluster-name",
+        "demo",
+        "--region",
+        "us-west-2",
+    ]);
+    run(c).ok().token()
+}
+
+/// The sandbox's kubeconfig with `token` fixed in the current user entry,
+/// as `aws eks get-token` output pasted there (or Terraform) leaves it.
+fn static_token_sandbox(sim: &Sim, token: &str) -> Sandbox {
+    let sb = sandbox(sim, INTRUDER_KEY);
+    let path = common::why_sim::kubeconfig(sim, &sb);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.find("    exec:\n      apiVersion").unwrap();
+    let end = at + text[at..].find("\n- name: admin").unwrap();
+    let fixed = format!("{}    token: {token}{}", &text[..at], &text[end..]);
+    std::fs::write(&path, fixed).unwrap();
+    sb
+}
+
+#[test]
+fn kubeconfig_static_token_is_an_error_once_expired() {
+    let sim = world(|t| t);
+    let old = (time::OffsetDateTime::now_utc() - time::Duration::minutes(20))
+        .format(&time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    let token = admin_token(&sim, Some(&old));
+    let sb = static_token_sandbox(&sim, &token);
+    let (code, r) = why(&sb, &[]);
+    let f = finding(&r, "kubeconfig-static-token", "error");
+    assert_verdict(code, &r, "kubeconfig-static-token", 1);
+    // The token checks ran on it as on an exec token.
+    finding(&r, "token-expired", "error");
+    assert!(
+        f["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("kubectl eksauth setup --cluster-name demo --region us-west-2"),
+        "{f}"
+    );
+    assert!(!r.to_string().contains(&token), "the token leaked");
+}
+
+#[test]
+fn kubeconfig_static_token_healthy_twin_a_fresh_token_is_only_a_warning() {
+    let sim = world(|t| t);
+    let token = admin_token(&sim, None);
+    let sb = static_token_sandbox(&sim, &token);
+    let (code, r) = why(&sb, &[]);
+    finding(&r, "kubeconfig-static-token", "warning");
+    assert_eq!(errors(&r), Vec::<String>::new(), "{r}");
+    assert_verdict(code, &r, "ok", 0);
+    // Signed by the admin although the shell holds the intruder's keys:
+    // the fixed token is what kubectl sends.
+    assert_eq!(
+        r["identity"]["principal_arn"],
+        "arn:aws:iam::111122223333:user/admin"
+    );
+    assert!(!r.to_string().contains("exec-not-eks"));
+}

@@ -132,6 +132,11 @@ pub struct KubeconfigFacts {
     pub exec: Option<ExecEntry>,
     /// The user authenticates another way (token, client cert, auth-provider).
     pub other_auth: Option<String>,
+    /// The user's fixed bearer token (`token`, or the contents of
+    /// `tokenFile`), which kubectl sends as it is.
+    pub static_token: Option<Secret>,
+    /// Where it is written: `token`, or `tokenFile PATH`.
+    pub static_token_source: Option<String>,
     /// The EKS cluster name read from an ARN-shaped cluster or context name.
     pub arn_cluster_name: Option<String>,
     /// The region read from that ARN.

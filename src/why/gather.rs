@@ -89,6 +89,12 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     }
     ev.token = match &opts.token {
         Some(t) => Some(t.clone()),
+        // A fixed EKS token is judged like an exec one; any other is not ours.
+        None if ev.kubeconfig.exec.is_none() => ev
+            .kubeconfig
+            .static_token
+            .clone()
+            .filter(|t| t.expose().starts_with(crate::token::presign::TOKEN_PREFIX)),
         None => run_exec(&mut ev, budget).await,
     };
     let Some(token) = ev.token.clone() else {

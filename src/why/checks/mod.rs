@@ -371,6 +371,8 @@ pub(crate) mod fixtures {
                 role_arn: None,
             }),
             other_auth: None,
+            static_token: None,
+            static_token_source: None,
             arn_cluster_name: Some("demo".into()),
             arn_region: Some("us-west-2".into()),
             namespace: None,
