@@ -414,6 +414,31 @@ users:
     }
 
     #[test]
+    fn a_fixed_token_is_read_from_token_or_token_file() {
+        let text = |user: &str| {
+            format!(
+                "clusters:\n- name: c\n  cluster: {{server: https://x}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\nusers:\n- name: u\n  user: {user}\n"
+            )
+        };
+        let f = resolve(Some(&cfg(&text("{token: k8s-aws-v1.abc}"))), vec![], None);
+        assert_eq!(f.static_token.unwrap().expose(), "k8s-aws-v1.abc");
+        assert_eq!(f.static_token_source.as_deref(), Some("token"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "k8s-aws-v1.def\n").unwrap();
+        let user = format!("{{tokenFile: {:?}}}", file.display().to_string());
+        let f = resolve(Some(&cfg(&text(&user))), vec![], None);
+        assert_eq!(f.static_token.unwrap().expose(), "k8s-aws-v1.def");
+        let f = resolve(
+            Some(&cfg(&text("{tokenFile: /nonexistent/token}"))),
+            vec![],
+            None,
+        );
+        assert!(f.static_token.is_none(), "unreadable: no token");
+        assert!(f.other_auth.is_some());
+    }
+
+    #[test]
     fn load_order_flag_then_env_then_home() {
         let home = Path::new("/h");
         // KUBECONFIG is a list in the OS's PATH form (`;` on Windows).
