@@ -54,7 +54,7 @@ fn env_overrides_profile(e: &Evidence) -> Option<Finding> {
         .detail(format!(
             "The exec entry names profile {profile} through {}, but AWS_ACCESS_KEY_ID ({key_id}) \
              and AWS_SECRET_ACCESS_KEY are set in {keys_from}, and the AWS SDKs and the AWS CLI \
-             take environment keys before a profile named by AWS_PROFILE; {who}.{outcome}",
+             take environment keys before a profile named by AWS_PROFILE, {who}.{outcome}",
             source.describe()
         ))
         .remedy(remedy(e, &profile, s.env_keys_in_entry))
@@ -74,14 +74,15 @@ fn remedy(e: &Evidence, profile: &str, keys_in_entry: bool) -> String {
         sh(profile)
     );
     let unset = match keys_in_entry {
-        true => {
-            "remove AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the entry's env".to_string()
+        true => "remove AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the entry's env",
+        false => {
+            "unset the keys in the shell that runs kubectl:\n\
+             unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
         }
-        false => "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN".to_string(),
     };
     format!(
         "Name the profile with --profile in the entry's args, which wins over environment keys \
-         (setup writes it so):\n{setup}\nor, to sign with the profile as it is, {unset}"
+         (setup writes it so):\n{setup}\nor, to sign with the profile, {unset}"
     )
 }
 
