@@ -8,6 +8,12 @@ mod support;
 use common::*;
 use support::*;
 
+/// Keys the simulator does not know: a token they sign is refused.
+const OTHER_KEY: (&str, &str) = (
+    "AKIAOTHER00000000001",
+    "b3RoZXJvdGhlcm90aGVyb3RoZXJvdGhlcm90aGVy",
+);
+
 fn migrate(sb: &Sandbox, extra: &[&str]) -> Run {
     let mut args = vec!["setup", "--migrate"];
     args.extend_from_slice(extra);
@@ -56,6 +62,15 @@ fn migrated_aws_cli_entries_keep_the_identity_with_and_without_role_and_profile(
             "{name}: the AWS CLI wrote its own entry"
         );
         let before = kube_username(&sb, &sim);
+        if profile {
+            // The AWS CLI's entry names the profile by env AWS_PROFILE,
+            // which keys exported in the shell beat (aws-cli issue 7794).
+            sb.set("AWS_ACCESS_KEY_ID", OTHER_KEY.0)
+                .set("AWS_SECRET_ACCESS_KEY", OTHER_KEY.1);
+            let r = kubectl_run(&sb, &["auth", "whoami", "-o", "json"]);
+            assert_ne!(r.code, 0, "{name}: the exported keys signed: {}", r.stdout);
+            sb.unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY");
+        }
         let r = migrate(&sb, &[]);
         r.ok();
         assert!(
@@ -66,12 +81,33 @@ fn migrated_aws_cli_entries_keep_the_identity_with_and_without_role_and_profile(
         );
         let new = exec_of_first_user(&sb);
         assert_eq!(new["command"], "kubectl-eksauth", "{name}");
-        assert_eq!(new["env"], old["env"], "{name}: AWS_PROFILE kept");
+        if profile {
+            assert_eq!(old["env"][0]["name"], "AWS_PROFILE", "{name}: {old}");
+            assert!(
+                new["env"].is_null(),
+                "{name}: AWS_PROFILE left the env: {new}"
+            );
+            let args = new["args"].as_array().unwrap();
+            assert!(
+                args.windows(2)
+                    .any(|w| w[0] == "--profile" && w[1] == "ops"),
+                "{name}: AWS_PROFILE moved into --profile: {new}"
+            );
+        } else {
+            assert_eq!(new["env"], old["env"], "{name}: env kept");
+        }
         assert_eq!(
             kube_username(&sb, &sim),
             before,
             "{name}: same identity after migrating"
         );
+        if profile {
+            // Other keys exported in the shell: --profile still wins.
+            sb.set("AWS_ACCESS_KEY_ID", OTHER_KEY.0)
+                .set("AWS_SECRET_ACCESS_KEY", OTHER_KEY.1);
+            assert_eq!(kube_username(&sb, &sim), before, "{name}: keys exported");
+            sb.unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY");
+        }
         let again = migrate(&sb, &[]);
         assert!(
             again.stdout.contains("already up to date"),

@@ -193,15 +193,26 @@ fn setup_with_profile_and_role_records_them_and_kubectl_assumes_the_role() {
     setup(&sb, &["--profile", "ops", "--role-arn", &role]).ok();
     let kc = yaml_file(&sb.home().join(".kube/config"));
     let exec = &kc["users"][0]["user"]["exec"];
-    assert_eq!(
-        exec["env"],
-        serde_json::json!([{"name": "AWS_PROFILE", "value": "ops"}])
+    assert!(exec["env"].is_null(), "the profile is an argument: {exec}");
+    let args = exec["args"].as_array().unwrap();
+    assert!(
+        args.windows(2)
+            .any(|w| w[0] == "--profile" && w[1] == "ops"),
+        "{exec}"
     );
     assert!(
         exec["args"]
             .as_array()
             .unwrap()
             .contains(&serde_json::json!(role))
+    );
+    assert_eq!(kube_username(&sb, &sim), "admin:EKSGetTokenAuth");
+    // Keys the cluster does not know, exported in the shell: --profile wins
+    // over them, so kubectl still gets in as the profile's identity.
+    let mut sb = sb;
+    sb.set("AWS_ACCESS_KEY_ID", "AKIAOTHER00000000001").set(
+        "AWS_SECRET_ACCESS_KEY",
+        "b3RoZXJvdGhlcm90aGVyb3RoZXJvdGhlcm90aGVy",
     );
     assert_eq!(kube_username(&sb, &sim), "admin:EKSGetTokenAuth");
 }

@@ -325,6 +325,38 @@ check "kubectl get daemonset in kube-system" ok "eks-pod-identity-agent" -- \
     "${ADMIN[@]}" $(kc "$WORK/podid.kubeconfig") get daemonset -n kube-system
 check "kubectl sees the injected variables of the pod" ok "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" -- \
     "${ADMIN[@]}" $(kc "$WORK/podid.kubeconfig") get pod web-1 -n dev -o jsonpath='{.spec.containers[0].env[*].name}'
+echo "# token size: a long session token pushes the token past 4096 bytes"
+LONG_SESSION="FwoGZXIvYXdzEXAMPLE/$(python3 -c 'print("tAg+sEsSiOn/" * 266)')=="
+python3 - "$FIXTURE" "$WORK/long.yaml" "$LONG_SESSION" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+entry = ("  sessions:\n    - access_key_id: ASIAEXAMPLELONG00001\n"
+         "      secret_access_key: bG9uZ2xvbmdsb25nbG9uZ2xvbmdsb25nbG9uZ2xv\n"
+         "      session_token: \"%s\"\n"
+         "      arn: arn:aws:sts::111122223333:assumed-role/eks-admins/tagged\n"
+         "      expires_in_seconds: 3600\n") % sys.argv[3]
+assert "  sessions:\n" in text
+open(sys.argv[2], "w").write(text.replace("  sessions:\n", entry, 1))
+PY
+start_sim long "$WORK/long.yaml"
+kubeconfig "$WORK/long" "$WORK/long.kubeconfig"
+LONG=(AWS_ACCESS_KEY_ID=ASIAEXAMPLELONG00001 AWS_SECRET_ACCESS_KEY=bG9uZ2xvbmdsb25nbG9uZ2xvbmdsb25nbG9uZ2xv "AWS_SESSION_TOKEN=$LONG_SESSION")
+check "the long session is valid at STS" ok "assumed-role/eks-admins/tagged" -- \
+    "${LONG[@]}" AWS_ENDPOINT_URL_STS="$(endpoint "$WORK/long" sts)" "$AWS" sts get-caller-identity
+LONG_TOKEN=$(get_token "${LONG[@]}" "$AWS" eks get-token --cluster-name demo --region us-west-2)
+check "the AWS CLI's token with it is over 4096 bytes" ok "over" -- \
+    python3 -c 'import sys; print("over" if len(sys.argv[1]) > 4096 else "under")' "$LONG_TOKEN"
+check "a token over 4096 bytes: 401" fail "You must be logged in to the server (" -- \
+    "${LONG[@]}" $(kc "$WORK/long.kubeconfig") get pods
+logged "...refused for its size first" long "token is too large"
+
+echo "# environment keys beat AWS_PROFILE, not --profile (aws-cli issue 7794)"
+printf '[ops]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' >"$WORK/ops.credentials"
+kubeconfig "$MAIN" "$WORK/flag.kubeconfig" --cluster-name demo --region us-west-2 --profile ops
+check "AWS_PROFILE=ops with the intruder's keys exported: 401" fail "You must be logged in to the server (" -- \
+    "${INTRUDER[@]}" AWS_PROFILE=ops AWS_SHARED_CREDENTIALS_FILE="$WORK/ops.credentials" $(kc "$KC") get pods
+check "--profile ops with the intruder's keys exported: 200" ok "No resources found" -- \
+    "${INTRUDER[@]}" AWS_SHARED_CREDENTIALS_FILE="$WORK/ops.credentials" $(kc "$WORK/flag.kubeconfig") get pods
 
 echo "# logs carry no secrets"
 if grep -qE 'wJalrXUtnFEMI|je7MtGbClwBF|FwoGZXIvYXdz|sso-token-alice|X-Amz-Signature|k8s-aws-v1\.' "$WORK"/*.log; then

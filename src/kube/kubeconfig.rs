@@ -7,6 +7,7 @@
 //! ([`KubeconfigFacts`]), not errors, because `why` reports them.
 
 use crate::platform::Tool;
+use crate::secret::Secret;
 use crate::why::evidence::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
 use kube::config::{ExecConfig, Kubeconfig};
 use std::path::{Path, PathBuf};
@@ -174,6 +175,7 @@ pub fn resolve(
                 facts.exec = Some(exec_entry(exec));
             } else if info.token.is_some() || info.token_file.is_some() {
                 facts.other_auth = Some("a static bearer token".into());
+                static_token(&mut facts, &info);
             } else if info.client_certificate.is_some() || info.client_certificate_data.is_some() {
                 facts.other_auth = Some("a client certificate".into());
             } else if let Some(p) = &info.auth_provider {
@@ -190,6 +192,20 @@ pub fn resolve(
         None => {}
     }
     facts
+}
+
+/// The user's fixed token, as kubectl reads it: `token`, else the
+/// contents of `tokenFile` (bounded, trimmed); unreadable means none.
+fn static_token(facts: &mut KubeconfigFacts, info: &kube::config::AuthInfo) {
+    use secrecy::ExposeSecret;
+    if let Some(t) = &info.token {
+        facts.static_token = Some(Secret::new(t.expose_secret().trim()));
+        facts.static_token_source = Some("token".into());
+    } else if let Some(f) = &info.token_file {
+        let text = crate::fsio::read_text(Path::new(f), crate::fsio::TOKEN_LIMIT).ok();
+        facts.static_token = text.map(|t| Secret::new(t.trim()));
+        facts.static_token_source = Some(format!("tokenFile {f}"));
+    }
 }
 
 /// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME`, as `aws eks update-kubeconfig` names things.
@@ -395,6 +411,31 @@ users:
         );
         let f = resolve(Some(&dangling), vec![], None);
         assert!(f.dangling.unwrap().contains("cluster \"gone\""));
+    }
+
+    #[test]
+    fn a_fixed_token_is_read_from_token_or_token_file() {
+        let text = |user: &str| {
+            format!(
+                "clusters:\n- name: c\n  cluster: {{server: https://x}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\nusers:\n- name: u\n  user: {user}\n"
+            )
+        };
+        let f = resolve(Some(&cfg(&text("{token: k8s-aws-v1.abc}"))), vec![], None);
+        assert_eq!(f.static_token.unwrap().expose(), "k8s-aws-v1.abc");
+        assert_eq!(f.static_token_source.as_deref(), Some("token"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "k8s-aws-v1.def\n").unwrap();
+        let user = format!("{{tokenFile: {:?}}}", file.display().to_string());
+        let f = resolve(Some(&cfg(&text(&user))), vec![], None);
+        assert_eq!(f.static_token.unwrap().expose(), "k8s-aws-v1.def");
+        let f = resolve(
+            Some(&cfg(&text("{tokenFile: /nonexistent/token}"))),
+            vec![],
+            None,
+        );
+        assert!(f.static_token.is_none(), "unreadable: no token");
+        assert!(f.other_auth.is_some());
     }
 
     #[test]

@@ -20,9 +20,12 @@ pub struct TokenExec {
     pub cluster_id: Option<String>,
     pub region: Option<String>,
     pub role_arn: Option<String>,
-    /// `--profile` on the command line (migrated `aws --profile P`).
+    /// `--profile` in the args (setup's `--profile`, or a migrated
+    /// `aws --profile P`).
     pub profile_arg: Option<String>,
-    /// `AWS_PROFILE` in the exec env.
+    /// The `AWS_PROFILE` of the exec env this entry replaces: written as
+    /// `--profile` (unless `profile_arg` names one), never as env, since
+    /// environment keys beat `AWS_PROFILE` but not `--profile`.
     pub profile_env: Option<String>,
 }
 
@@ -43,7 +46,10 @@ impl TokenExec {
         opt("--cluster-id", &self.cluster_id);
         opt("--region", &self.region);
         opt("--role-arn", &self.role_arn);
-        opt("--profile", &self.profile_arg);
+        opt(
+            "--profile",
+            &self.profile_arg.clone().or(self.profile_env.clone()),
+        );
         a
     }
 
@@ -58,12 +64,6 @@ impl TokenExec {
             .map(|e| e.items().to_vec())
             .unwrap_or_default();
         env.retain(|e| e.get("name").and_then(Node::as_str) != Some("AWS_PROFILE"));
-        if let Some(p) = &self.profile_env {
-            let mut var = Node::map();
-            var.set("name", Node::str("AWS_PROFILE"));
-            var.set("value", Node::str(p));
-            env.push(var);
-        }
         if env.is_empty() {
             exec.set("env", Node::Null);
         } else {
@@ -158,7 +158,7 @@ mod tests {
             exec: TokenExec {
                 cluster_name: "demo".into(),
                 region: Some("us-west-2".into()),
-                profile_env: Some("dev".into()),
+                profile_arg: Some("dev".into()),
                 ..Default::default()
             },
         }
@@ -174,11 +174,15 @@ mod tests {
             "certificate-authority-data: Q0E=",
             "command: kubectl-eksauth",
             "interactiveMode: IfAvailable",
-            "AWS_PROFILE",
+            "- --profile\n",
             "client.authentication.k8s.io/v1",
         ] {
             assert!(text.contains(want), "{want} missing from\n{text}");
         }
+        assert!(
+            !text.contains("AWS_PROFILE"),
+            "the profile is an argument:\n{text}"
+        );
     }
 
     #[test]
@@ -201,8 +205,8 @@ mod tests {
         assert_eq!(exec.get("provideClusterInfo"), Some(&Node::Bool(true)));
         assert_eq!(
             exec.get("env").unwrap().items().len(),
-            2,
-            "HTTPS_PROXY kept"
+            1,
+            "HTTPS_PROXY kept, and no AWS_PROFILE added"
         );
         let ctx = &doc.get("contexts").unwrap().items()[0]["context"];
         assert_eq!(ctx.get("namespace"), Some(&Node::str("dev")));

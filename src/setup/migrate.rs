@@ -285,7 +285,7 @@ mod tests {
     }
 
     #[test]
-    fn migrate_rewrites_only_recognised_users_and_keeps_aws_profile() {
+    fn migrate_rewrites_only_recognised_users_and_moves_aws_profile_into_the_args() {
         let mut doc = super::super::yaml::parse(
             "users:\n- name: a\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws\n      args: [--region, us-west-2, eks, get-token, --cluster-name, demo, --output, json]\n      env: [{name: AWS_PROFILE, value: dev}]\n\
              - name: b\n  user: {token: abc}\n\
@@ -298,7 +298,20 @@ mod tests {
         let users = doc.get("users").unwrap().items();
         let exec = &users[0]["user"]["exec"];
         assert_eq!(exec.get("command"), Some(&Node::str("kubectl-eksauth")));
-        assert_eq!(exec["env"].items()[0]["value"], Node::str("dev"));
+        let args: Vec<_> = exec["args"]
+            .items()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        assert!(
+            args.windows(2).any(|w| w == ["--profile", "dev"]),
+            "{args:?}"
+        );
+        assert_eq!(
+            exec.get("env"),
+            Some(&Node::Null),
+            "AWS_PROFILE left the env"
+        );
         assert_eq!(users[1], before_b);
         assert_eq!(
             users[2]["user"]["exec"]["command"],

@@ -70,7 +70,7 @@ pub fn run(args: &SetupArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
             cluster_name: name.clone(),
             region: Some(region),
             role_arn: args.role_arn.clone(),
-            profile_env: profile,
+            profile_arg: profile,
             ..Default::default()
         },
     };
@@ -153,7 +153,7 @@ fn describe(o: &migrate::Outcome) -> String {
             let profile = to
                 .profile_env
                 .as_ref()
-                .map(|p| format!(" (AWS_PROFILE={p} kept)"))
+                .map(|p| format!(" (env AWS_PROFILE={p} moved into the args)"))
                 .unwrap_or_default();
             format!(
                 "user {user:?}: {from} -> kubectl-eksauth {}{profile}",

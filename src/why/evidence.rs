@@ -39,6 +39,45 @@ pub struct Evidence {
     pub irsa: Option<IrsaFacts>,
     /// EKS Pod Identity (only with `--service-account`).
     pub pod_identity: Option<PodIdentityFacts>,
+    /// Which AWS credentials the exec plugin meets first (None without an
+    /// exec entry).
+    pub signer: Option<SignerFacts>,
+}
+
+/// Where the exec entry's AWS profile is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// `--profile P` in the args: beats environment keys.
+    Flag,
+    /// `AWS_PROFILE` in the entry's `env`.
+    EntryEnv,
+    /// `AWS_PROFILE` of the environment kubectl passes on.
+    Inherited,
+}
+
+impl ProfileSource {
+    /// How a sentence names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ProfileSource::Flag => "--profile in its args",
+            ProfileSource::EntryEnv => "AWS_PROFILE in its env",
+            ProfileSource::Inherited => "AWS_PROFILE inherited from kubectl's environment",
+        }
+    }
+}
+
+/// The AWS credentials the exec plugin sees, in the SDKs' order (field
+/// guide section 6). Never a secret: the access key ID only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignerFacts {
+    /// The profile named, and where.
+    pub profile: Option<String>,
+    pub profile_source: Option<ProfileSource>,
+    /// `AWS_ACCESS_KEY_ID` when it and `AWS_SECRET_ACCESS_KEY` are both in
+    /// the plugin's environment (the entry's `env` over kubectl's).
+    pub env_key_id: Option<String>,
+    /// True when those keys are set by the entry's own `env`.
+    pub env_keys_in_entry: bool,
 }
 
 /// The question asked.
@@ -95,6 +134,11 @@ pub struct KubeconfigFacts {
     pub exec: Option<ExecEntry>,
     /// The user authenticates another way (token, client cert, auth-provider).
     pub other_auth: Option<String>,
+    /// The user's fixed bearer token (`token`, or the contents of
+    /// `tokenFile`), which kubectl sends as it is.
+    pub static_token: Option<Secret>,
+    /// Where it is written: `token`, or `tokenFile PATH`.
+    pub static_token_source: Option<String>,
     /// The EKS cluster name read from an ARN-shaped cluster or context name.
     pub arn_cluster_name: Option<String>,
     /// The region read from that ARN.

@@ -99,6 +99,7 @@ codes! {
     ExecCommandNotFound = "exec-command-not-found", Error, Kubeconfig, "the exec command is not on PATH";
     ExecApiVersionDeprecated = "exec-api-version-deprecated", Error, Kubeconfig, "the exec entry uses client.authentication.k8s.io/v1alpha1";
     ExecFailed = "exec-failed", Error, Kubeconfig, "the exec command failed for a reason no more specific code names";
+    KubeconfigStaticToken = "kubeconfig-static-token", Warning, Kubeconfig, "the user entry holds a fixed EKS token, which stops working 15 minutes after it was made";
 
     CredentialsMissing = "credentials-missing", Error, Credentials, "no AWS credentials could be resolved";
     ProfileNotFound = "profile-not-found", Error, Credentials, "the AWS profile does not exist";
@@ -108,8 +109,10 @@ codes! {
     CredentialsExpired = "credentials-expired", Error, Credentials, "temporary credentials expired";
     MfaRequired = "mfa-required", Error, Credentials, "the role needs an MFA code and the plugin cannot ask for it";
     AwsTlsUntrusted = "aws-tls-untrusted", Error, Credentials, "TLS to an AWS endpoint fails verification (a proxy's CA is missing)";
+    CredentialsEnvOverridesProfile = "credentials-env-overrides-profile", Error, Credentials, "access keys in the environment win over the profile named by AWS_PROFILE";
 
     TokenFormatInvalid = "token-format-invalid", Error, Token, "the token breaks a structural rule of the authenticator";
+    TokenTooLarge = "token-too-large", Error, Token, "the token is longer than the 4096 bytes the authenticator accepts";
     TokenStsHostRejected = "token-sts-host-rejected", Error, Token, "the token's host is not an STS host EKS accepts";
     TokenClusterHeaderUnsigned = "token-cluster-header-unsigned", Error, Token, "x-k8s-aws-id is not among the signed headers";
     TokenExpired = "token-expired", Error, Token, "X-Amz-Date is older than 15 minutes";

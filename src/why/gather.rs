@@ -110,11 +110,22 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     let merged = loaded.0.as_ref();
     ev.kubeconfig = kubeconfig::resolve(merged, loaded.1.clone(), opts.context.as_deref());
     ev.aws_auth = read_aws_auth_file(opts);
+    ev.signer = ev
+        .kubeconfig
+        .exec
+        .as_ref()
+        .map(|x| crate::why::signer::facts(x, env));
     if !ev.kubeconfig.context_found || ev.kubeconfig.dangling.is_some() {
         return ev;
     }
     ev.token = match &opts.token {
         Some(t) => Some(t.clone()),
+        // A fixed EKS token is judged like an exec one; any other is not ours.
+        None if ev.kubeconfig.exec.is_none() => ev
+            .kubeconfig
+            .static_token
+            .clone()
+            .filter(|t| t.expose().starts_with(crate::token::presign::TOKEN_PREFIX)),
         None => run_exec(&mut ev, budget).await,
     };
     let Some(token) = ev.token.clone() else {

@@ -137,6 +137,11 @@ pub struct TokenParts {
     pub signed_headers: Vec<String>,
     /// True when X-Amz-Security-Token is present (temporary credentials).
     pub has_security_token: bool,
+    /// Its length in characters (the length only; the value is a secret).
+    pub security_token_length: usize,
+    /// About how many bytes of the token it takes: URL-encoded, then
+    /// base64-encoded with its `&X-Amz-Security-Token=` key.
+    pub security_token_share: usize,
 }
 
 impl TokenParts {
@@ -190,6 +195,7 @@ impl Inspection {
             v["expires_at"] = json!(p.expires_at().map(rfc));
             v["signed_headers"] = json!(p.signed_headers);
             v["session_token_present"] = json!(p.has_security_token);
+            v["session_token_length"] = json!(p.security_token_length);
         }
         v
     }
@@ -465,6 +471,9 @@ fn read_parts(pairs: &[(String, String)], parts: &mut TokenParts) {
     parts.keys = pairs.iter().map(|(k, _)| k.clone()).collect();
     parts.action = get("action").map(str::to_string);
     parts.has_security_token = get("x-amz-security-token").is_some();
+    let session = get("x-amz-security-token").unwrap_or_default();
+    parts.security_token_length = session.chars().count();
+    parts.security_token_share = session_share(session);
     if let Some(cred) = get("x-amz-credential") {
         let mut scope = cred.split('/');
         parts.access_key_id = scope.next().filter(|s| !s.is_empty()).map(str::to_string);
@@ -485,6 +494,25 @@ fn read_parts(pairs: &[(String, String)], parts: &mut TokenParts) {
         .as_deref()
         .and_then(|d| time::PrimitiveDateTime::parse(d, AMZ_DATE).ok())
         .map(|d| d.assume_utc());
+}
+
+/// About how many token bytes a session token takes: each byte outside
+/// SigV4's unreserved set is percent-encoded (3 bytes), the key is added,
+/// and base64 makes 4 bytes of every 3.
+fn session_share(session: &str) -> usize {
+    if session.is_empty() {
+        return 0;
+    }
+    let encoded: usize = session
+        .bytes()
+        .map(
+            |b| match b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                true => 1,
+                false => 3,
+            },
+        )
+        .sum();
+    (encoded + "&X-Amz-Security-Token=".len()).div_ceil(3) * 4
 }
 
 /// Rules 4 and 5: Action, the signed cluster header, X-Amz-Expires,

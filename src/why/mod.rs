@@ -13,4 +13,5 @@ pub mod inspect;
 pub mod report;
 pub mod resources;
 pub mod run;
+pub mod signer;
 pub mod trust;

@@ -3,16 +3,18 @@
 //!
 //! Codes: kubeconfig-missing, kubeconfig-invalid, kubeconfig-permissions,
 //! context-missing, exec-not-eks, exec-command-not-found,
-//! exec-api-version-deprecated, exec-failed. An exec failure whose stderr
+//! exec-api-version-deprecated, exec-failed, kubeconfig-static-token. An exec failure whose stderr
 //! names a credentials problem is left to `credentials.rs` (which owns the
 //! classification), so exec-failed is only what no more specific code says.
 
-use super::{exec_command_line, last_lines, setup_command, sh};
+use super::{exec_command_line, human_duration, last_lines, rfc3339, setup_command, sh};
 use crate::exec_credential::V1ALPHA1;
 use crate::why::arn::Arn;
 use crate::why::evidence::{Evidence, ExecEntry, ExecKind, ExecOutcome, KubeconfigFacts};
-use crate::why::finding::{Code, Finding};
+use crate::why::finding::{Code, Finding, Severity};
+use crate::why::inspect::{PREFIX, Rule, TokenParts, inspect};
 use serde_json::json;
+use time::OffsetDateTime;
 
 /// Permission bits that let the group or others read the file.
 const GROUP_OR_WORLD_READ: u32 = 0o044;
@@ -159,7 +161,9 @@ fn exec_findings(e: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
     let k = &e.kubeconfig;
     let Some(x) = &k.exec else {
-        if !e.request.token_from_flag {
+        if let Some(f) = static_token(e) {
+            out.push(f);
+        } else if !e.request.token_from_flag {
             let how = k
                 .other_auth
                 .clone()
@@ -226,6 +230,76 @@ fn exec_findings(e: &Evidence) -> Vec<Finding> {
         ExecOutcome::Token { .. } => {}
     }
     out
+}
+
+/// kubeconfig-static-token: a fixed EKS token in the user entry; an error
+/// once its 15 minutes are over (by the servers' clock when one answered).
+fn static_token(e: &Evidence) -> Option<Finding> {
+    let k = &e.kubeconfig;
+    let token = k.static_token.as_ref()?;
+    if !token.expose().starts_with(PREFIX) {
+        return None;
+    }
+    let server_date = e.server.as_ref().and_then(|s| s.server_date);
+    let now = server_date.or(e.now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let i = inspect(token.expose(), now);
+    let parts = i.parts.clone().unwrap_or_default();
+    let expired = i.violation(Rule::Expired).is_some();
+    let when = match (parts.date, parts.expires_at()) {
+        (Some(d), Some(x)) if expired => format!(
+            " It was signed at {} and stopped working at {}.",
+            rfc3339(d),
+            rfc3339(x)
+        ),
+        (Some(d), Some(x)) => format!(
+            " It was signed at {} and stops working at {}, {} from now.",
+            rfc3339(d),
+            rfc3339(x),
+            human_duration((x - now).whole_seconds())
+        ),
+        _ => String::new(),
+    };
+    let source = k
+        .static_token_source
+        .clone()
+        .unwrap_or_else(|| "token".into());
+    Some(
+        Finding::new(
+            Code::KubeconfigStaticToken,
+            match expired {
+                true => "The kubeconfig holds a fixed EKS token, which has expired",
+                false => "The kubeconfig holds a fixed EKS token, which expires within 15 minutes",
+            },
+        )
+        .severity(if expired {
+            Severity::Error
+        } else {
+            Severity::Warning
+        })
+        .detail(format!(
+            "The user entry has `{source}` with an EKS token (pasted from `aws eks get-token`, or \
+             written by Terraform's aws_eks_cluster_auth). EKS accepts a token for 15 minutes \
+             after it was signed, and kubectl never renews a fixed one.{when}"
+        ))
+        .remedy(format!(
+            "Replace the fixed token with an exec entry that signs a fresh one for every call:\n{}",
+            static_setup_command(e, &parts)
+        ))
+        .evidence(json!({"source": source, "expired": expired, "token": i.to_json()})),
+    )
+}
+
+/// The setup line for the static token's cluster; the region from the
+/// token's signing scope when nothing else tells it.
+fn static_setup_command(e: &Evidence, parts: &TokenParts) -> String {
+    let region = super::region(e)
+        .or_else(|| parts.signing_region.clone())
+        .unwrap_or_else(|| "REGION".into());
+    format!(
+        "kubectl eksauth setup --cluster-name {} --region {}",
+        sh(&super::cluster_or_placeholder(e)),
+        sh(&region)
+    )
 }
 
 fn not_found(e: &Evidence, x: &ExecEntry) -> Finding {
@@ -329,6 +403,72 @@ mod tests {
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::{ExecKind, ExecOutcome, KubeconfigFile};
     use crate::why::finding::{Code, Severity};
+
+    /// The healthy fixture with its token written into the user entry.
+    fn static_token() -> crate::why::evidence::Evidence {
+        let mut e = healthy();
+        e.kubeconfig.exec = None;
+        e.exec = None;
+        e.kubeconfig.other_auth = Some("a static bearer token".into());
+        e.kubeconfig.static_token = e.token.clone();
+        e.kubeconfig.static_token_source = Some("token".into());
+        e
+    }
+
+    #[test]
+    fn kubeconfig_static_token_is_a_warning_while_fresh() {
+        let e = static_token();
+        let f = expect(&e, Code::KubeconfigStaticToken, Severity::Warning, "ok");
+        assert!(f.detail.contains("10 min from now"), "{}", f.detail);
+        assert!(
+            f.remedy
+                .contains("kubectl eksauth setup --cluster-name demo --region us-west-2"),
+            "{}",
+            f.remedy
+        );
+        let codes: Vec<_> = crate::why::checks::run_all(&e)
+            .iter()
+            .map(|f| f.code)
+            .collect();
+        assert!(!codes.contains(&Code::ExecNotEks), "{codes:?}");
+    }
+
+    #[test]
+    fn kubeconfig_static_token_is_an_error_once_expired() {
+        let mut e = static_token();
+        let later = time::macros::datetime!(2026-01-01 00:20:00 UTC);
+        e.now = Some(later);
+        e.server.as_mut().unwrap().server_date = Some(later);
+        e.server.as_mut().unwrap().review = Some(crate::why::evidence::Review::Unauthorized);
+        e.sts.as_mut().unwrap().server_date = Some(later);
+        e.eks.as_mut().unwrap().server_date = Some(later);
+        let f = expect(
+            &e,
+            Code::KubeconfigStaticToken,
+            Severity::Error,
+            "kubeconfig-static-token",
+        );
+        assert!(
+            f.detail.contains("stopped working at 2026-01-01T00:15:00Z"),
+            "{}",
+            f.detail
+        );
+        // The token checks ran on it as on an exec token.
+        expect(
+            &e,
+            Code::TokenExpired,
+            Severity::Error,
+            "kubeconfig-static-token",
+        );
+    }
+
+    #[test]
+    fn a_static_token_that_is_not_an_eks_token_is_exec_not_eks() {
+        let mut e = static_token();
+        e.kubeconfig.static_token = Some(crate::secret::Secret::new("eyJhbGciOi.x.y"));
+        e.token = None;
+        expect(&e, Code::ExecNotEks, Severity::Info, "ok");
+    }
 
     #[test]
     fn kubeconfig_permissions_says_the_risk_not_a_kubectl_warning() {

@@ -16,6 +16,7 @@ pub mod irsa;
 pub mod kubeconfig;
 pub mod network;
 pub mod pod_identity;
+pub mod signer;
 pub mod sts;
 pub mod token;
 
@@ -30,6 +31,7 @@ pub type Check = fn(&Evidence) -> Vec<Finding>;
 pub const CHECKS: [Check; 10] = [
     kubeconfig::check,
     credentials::check,
+    signer::check,
     token::check,
     sts::check,
     cluster::check,
@@ -371,6 +373,8 @@ pub(crate) mod fixtures {
                 role_arn: None,
             }),
             other_auth: None,
+            static_token: None,
+            static_token_source: None,
             arn_cluster_name: Some("demo".into()),
             arn_region: Some("us-west-2".into()),
             namespace: None,
@@ -486,6 +490,7 @@ pub(crate) mod fixtures {
             authz: None,
             irsa: None,
             pod_identity: None,
+            signer: None,
         }
     }
 

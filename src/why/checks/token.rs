@@ -1,7 +1,7 @@
 //! The token: the authenticator's structural rules, the cluster it was
 //! signed for, and the clock it was dated by.
 //!
-//! Codes: token-format-invalid, token-sts-host-rejected,
+//! Codes: token-too-large, token-format-invalid, token-sts-host-rejected,
 //! token-cluster-header-unsigned, token-expired, token-cluster-mismatch,
 //! clock-skew. Expiry is judged by the servers' clock when one answered
 //! (the authenticator runs there), else by the local one. The token itself
@@ -13,7 +13,7 @@ use super::{
 };
 use crate::why::evidence::{Evidence, ExecKind, ExecOutcome, StsAnswer};
 use crate::why::finding::{Code, Finding, Severity};
-use crate::why::inspect::{Inspection, Rule, TOKEN_LIFETIME, inspect};
+use crate::why::inspect::{Inspection, MAX_TOKEN_BYTES, Rule, TOKEN_LIFETIME, inspect};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -44,6 +44,7 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         .iter()
         .filter(|v| is_format_rule(v.rule) && !(overridden && v.rule == Rule::Scheme))
         .collect();
+    out.extend(too_large(e, &i));
     if let Some(first) = format.first() {
         let mut detail = format!(
             "{} The authenticator stops at the first rule broken; all of them: {}.",
@@ -92,7 +93,53 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
 fn is_format_rule(rule: Rule) -> bool {
     !matches!(
         rule,
-        Rule::Host | Rule::ClusterHeaderUnsigned | Rule::Expired
+        Rule::TooLong | Rule::Host | Rule::ClusterHeaderUnsigned | Rule::Expired
+    )
+}
+
+/// token-too-large: by how much, how much of it the session token takes,
+/// and what shortens it.
+fn too_large(e: &Evidence, i: &Inspection) -> Option<Finding> {
+    i.violation(Rule::TooLong)?;
+    let over = i.length.saturating_sub(MAX_TOKEN_BYTES);
+    let parts = i.parts.clone().unwrap_or_default();
+    let share = parts.security_token_share;
+    let why = if parts.has_security_token {
+        format!(
+            " Its session token (X-Amz-Security-Token, {} characters) takes about {share} of those \
+             bytes: session tags, an inline session policy or many SAML attributes make it long.",
+            parts.security_token_length
+        )
+    } else {
+        " It carries no session token, so the length comes from elsewhere in its URL.".to_string()
+    };
+    let remedy = if parts.has_security_token {
+        "Sign with credentials whose session token is shorter: assume the role without session \
+         tags (--tags) and without an inline session policy (--policy), or let the exec entry \
+         assume the role itself (--role-arn in its args), or use an SSO or SAML session with \
+         fewer attributes; then check the length:\n\
+         kubectl eksauth token CLUSTER_ARGS --no-cache | wc -c"
+            .replace("CLUSTER_ARGS", &super::cluster_args(e))
+    } else {
+        fresh_token_remedy(e)
+    };
+    Some(
+        Finding::new(
+            Code::TokenTooLarge,
+            format!(
+                "The token is {} bytes, {over} over the {MAX_TOKEN_BYTES} the authenticator accepts",
+                i.length
+            ),
+        )
+        .detail(format!(
+            "{} The authenticator refuses a token over {MAX_TOKEN_BYTES} bytes before anything \
+             else, and kubectl shows a bare 401.{why}",
+            source(e)
+        ))
+        .remedy(remedy)
+        .evidence(json!({"length": i.length, "limit": MAX_TOKEN_BYTES, "over": over,
+            "session_token_length": parts.security_token_length,
+            "session_token_share": share})),
     )
 }
 
@@ -358,8 +405,10 @@ fn sync_clock_remedy() -> String {
 mod tests {
     use crate::secret::Secret;
     use crate::why::checks::fixtures::*;
+    use crate::why::checks::run_all;
     use crate::why::evidence::{ExecKind, StsAnswer};
     use crate::why::finding::{Code, Severity};
+    use crate::why::inspect::MAX_TOKEN_BYTES;
     use time::Duration;
     use time::macros::datetime;
 
@@ -369,6 +418,62 @@ mod tests {
         e.server.as_mut().unwrap().review = Some(crate::why::evidence::Review::Unauthorized);
         e.sts = None;
         e
+    }
+
+    #[test]
+    fn token_too_large_says_by_how_much_and_that_the_session_token_makes_it() {
+        // A session token of 3,000 characters with `+` and `/` (as STS's are),
+        // each percent-encoded in the URL: about 8,100 bytes of token.
+        let long = format!("{SECRET_SESSION}{}", "Ab+/".repeat(750));
+        let encoded = long.replace('+', "%2B").replace('/', "%2F");
+        let e = with_url(SECRET_SESSION, &encoded);
+        let f = expect(&e, Code::TokenTooLarge, Severity::Error, "token-too-large");
+        let length = e.token.as_ref().unwrap().expose().len();
+        assert!(length > MAX_TOKEN_BYTES, "{length}");
+        assert_eq!(f.evidence["over"], length - MAX_TOKEN_BYTES);
+        assert!(
+            f.title
+                .contains(&format!("{} over the 4096", length - MAX_TOKEN_BYTES)),
+            "{}",
+            f.title
+        );
+        let share = f.evidence["session_token_share"].as_u64().unwrap() as usize;
+        // The estimate is within a few bytes of what the session token adds.
+        let without =
+            token_for(&good_url().replace(&format!("&X-Amz-Security-Token={SECRET_SESSION}"), ""));
+        let real = length - without.len();
+        assert!(share.abs_diff(real) <= 8, "share {share}, real {real}");
+        assert!(
+            f.detail.contains(&format!("{} characters", long.len())),
+            "{}",
+            f.detail
+        );
+        assert!(
+            f.remedy.contains("--tags") && f.remedy.contains("wc -c"),
+            "{}",
+            f.remedy
+        );
+        assert!(!f.evidence.to_string().contains(&long));
+        // It is not also reported as a malformed token.
+        assert!(
+            run_all(&e)
+                .iter()
+                .all(|f| f.code != Code::TokenFormatInvalid)
+        );
+    }
+
+    #[test]
+    fn a_token_of_exactly_4096_bytes_is_not_too_large() {
+        let base = token_for(&good_url()).len();
+        // Each base64 quantum: 3 URL bytes make 4 token bytes.
+        let pad = (MAX_TOKEN_BYTES - base) / 4 * 3;
+        let e = with_url(
+            SECRET_SESSION,
+            &format!("{SECRET_SESSION}{}", "A".repeat(pad)),
+        );
+        let len = e.token.as_ref().unwrap().expose().len();
+        assert!(len <= MAX_TOKEN_BYTES && len > MAX_TOKEN_BYTES - 4, "{len}");
+        assert!(run_all(&e).iter().all(|f| f.code != Code::TokenTooLarge));
     }
 
     #[test]
