@@ -60,6 +60,8 @@ pub struct RoleInfo {
     pub trusted_principals: Vec<String>,
     /// The trust policy document, when the fixture gives one.
     pub trust_policy: Option<serde_json::Value>,
+    /// `CreateDate`, when the fixture gives one.
+    pub created: Option<OffsetDateTime>,
 }
 
 /// Credentials freshly issued to a caller.
@@ -207,6 +209,10 @@ fn role_info(role: &fixture::Role) -> Option<RoleInfo> {
         max_session_duration: role.max_session_duration,
         trusted_principals: role.trusted_principals.clone(),
         trust_policy: role.trust_policy.clone(),
+        created: role
+            .created_at
+            .as_deref()
+            .and_then(crate::timefmt::parse_rfc3339),
     })
 }
 

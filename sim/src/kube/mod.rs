@@ -60,6 +60,8 @@ pub struct ClusterState {
     pub oidc_issuer_id: String,
     /// Namespaces, ServiceAccounts, Pods, ConfigMaps, Secrets.
     pub objects: objects::ObjectStore,
+    /// Who the API server endpoint answers (`resourcesVpcConfig`).
+    pub endpoint_access: fixture::EndpointAccess,
 }
 
 impl ClusterState {
@@ -90,6 +92,7 @@ impl ClusterState {
             creator_arn: c.creator_arn,
             access_entries: c.access_entries,
             aws_auth,
+            endpoint_access: c.endpoint_access,
         }
     }
 }

@@ -176,6 +176,7 @@ mod tests {
                 max_session_duration: 7200,
                 trusted_principals: vec!["arn:aws:iam::111122223333:user/alice".into()],
                 trust_policy: None,
+                created_at: None,
             }],
             sessions: vec![],
         };
