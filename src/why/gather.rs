@@ -409,7 +409,10 @@ async fn ask_server(ev: &Evidence, token: &Secret, budget: Budget) -> Option<Ser
     let reach = if proxy.is_some() {
         Reach::Ok
     } else {
-        probe::reach(&server, k.ca_pem.as_deref(), k.insecure, budget.left()).await
+        // Half of what is left: an endpoint that never answers must leave
+        // time for DescribeCluster, which says why (resourcesVpcConfig).
+        let wait = (budget.left() / 2).max(MIN_STEP);
+        probe::reach(&server, k.ca_pem.as_deref(), k.insecure, wait).await
     };
     let mut facts = ServerFacts {
         server: server.clone(),

@@ -81,9 +81,15 @@ fn the_endpoint_admits_only_public_access_from_its_cidrs() {
         private: true,
         public_cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
     };
-    assert!(EndpointAccess::default().admits(local), "default: public to all");
+    assert!(
+        EndpointAccess::default().admits(local),
+        "default: public to all"
+    );
     assert!(access(true, &["10.0.0.0/8", "127.0.0.0/8"]).admits(local));
-    assert!(!access(true, &["203.0.113.0/24"]).admits(local), "outside the CIDRs");
+    assert!(
+        !access(true, &["203.0.113.0/24"]).admits(local),
+        "outside the CIDRs"
+    );
     assert!(!access(false, &["0.0.0.0/0"]).admits(local), "private only");
 }
 
