@@ -63,6 +63,8 @@ pub struct RoleInfo {
     /// The trust policy allows AssumeRole only with MFA
     /// (`aws:MultiFactorAuthPresent` is `true` in a condition).
     pub requires_mfa: bool,
+    /// `CreateDate`, when the fixture gives one.
+    pub created: Option<OffsetDateTime>,
 }
 
 /// Credentials freshly issued to a caller.
@@ -225,6 +227,10 @@ fn role_info(role: &fixture::Role) -> Option<RoleInfo> {
         max_session_duration: role.max_session_duration,
         trusted_principals: role.trusted_principals.clone(),
         trust_policy: role.trust_policy.clone(),
+        created: role
+            .created_at
+            .as_deref()
+            .and_then(crate::timefmt::parse_rfc3339),
         requires_mfa: role.trust_policy.as_ref().is_some_and(requires_mfa),
     })
 }

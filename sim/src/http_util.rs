@@ -100,6 +100,16 @@ pub async fn serve(
 ) {
     loop {
         let stream = match listener.accept().await {
+            Ok((stream, peer))
+                if service.starts_with("kube")
+                    && !world.cluster.endpoint_access.admits(peer.ip()) =>
+            {
+                eprintln!(
+                    "eks-sim {service}: {peer} is outside the VPC and not in publicAccessCidrs: left unanswered"
+                );
+                tokio::spawn(hold(stream));
+                continue;
+            }
             Ok((stream, _)) => stream,
             Err(err) => {
                 eprintln!("eks-sim {service}: accept failed: {err}");
@@ -117,6 +127,14 @@ pub async fn serve(
             }
         });
     }
+}
+
+/// Keeps a connection open and unanswered until the client gives up, as
+/// a firewall that drops packets looks to it.
+async fn hold(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
 }
 
 async fn serve_connection<I>(io: I, service: &'static str, world: Arc<World>, handler: Handler)

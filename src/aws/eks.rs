@@ -4,7 +4,9 @@
 //! errors become [`EksCall`] variants (denied, not found, failed) because
 //! each is a different finding.
 
-use crate::why::evidence::{AccessEntryInfo, AccessPolicy, AssociationInfo, ClusterInfo, EksCall};
+use crate::why::evidence::{
+    AccessEntryInfo, AccessPolicy, AssociationInfo, ClusterInfo, EksCall, EndpointAccess,
+};
 use aws_sdk_eks::Client;
 use aws_sdk_eks::error::ProvideErrorMetadata;
 
@@ -52,6 +54,11 @@ pub async fn describe(client: &Client, name: &str) -> EksCall<ClusterInfo> {
                     .as_ref()
                     .and_then(|i| i.oidc.as_ref())
                     .and_then(|o| o.issuer.clone()),
+                endpoint_access: c.resources_vpc_config.as_ref().map(|v| EndpointAccess {
+                    public: v.endpoint_public_access,
+                    private: v.endpoint_private_access,
+                    public_cidrs: v.public_access_cidrs().to_vec(),
+                }),
             })
         }
         Err(e) => classify(&e),
@@ -76,14 +83,9 @@ fn without_path(arn: &str) -> String {
     }
 }
 
-/// The access entry of `principal` (a canonical ARN without path), if any:
-/// EKS matches entries by the ARN with its path stripped.
-pub async fn access_entry(
-    client: &Client,
-    cluster: &str,
-    principal: &str,
-) -> EksCall<Option<AccessEntryInfo>> {
-    let mut found = None;
+/// Every principal ARN with an access entry on the cluster.
+pub async fn list_entries(client: &Client, cluster: &str) -> EksCall<Vec<String>> {
+    let mut all = Vec::new();
     let mut pages = client
         .list_access_entries()
         .cluster_name(cluster)
@@ -91,26 +93,33 @@ pub async fn access_entry(
         .send();
     while let Some(page) = pages.next().await {
         match page {
-            Ok(p) => {
-                if let Some(a) = p
-                    .access_entries()
-                    .iter()
-                    .find(|a| without_path(a).eq_ignore_ascii_case(principal))
-                {
-                    found = Some(a.clone());
-                    break;
-                }
-            }
+            Ok(p) => all.extend(p.access_entries().iter().cloned()),
             Err(e) => return classify(&e),
         }
+        if all.len() > MAX_ENTRIES {
+            break;
+        }
     }
-    let Some(arn) = found else {
-        return EksCall::Ok(None);
-    };
+    EksCall::Ok(all)
+}
+
+/// At most this many entries are listed (bounded reads).
+const MAX_ENTRIES: usize = 10_000;
+
+/// The entry among `listed` that is `principal`'s (a canonical ARN without
+/// path): EKS matches entries by the ARN with its path stripped.
+pub fn entry_of<'a>(listed: &'a [String], principal: &str) -> Option<&'a String> {
+    listed
+        .iter()
+        .find(|a| without_path(a).eq_ignore_ascii_case(principal))
+}
+
+/// The access entry `arn` (as listed), with its policies.
+pub async fn access_entry(client: &Client, cluster: &str, arn: &str) -> EksCall<AccessEntryInfo> {
     let entry = match client
         .describe_access_entry()
         .cluster_name(cluster)
-        .principal_arn(&arn)
+        .principal_arn(arn)
         .send()
         .await
     {
@@ -118,7 +127,7 @@ pub async fn access_entry(
         Err(e) => return classify(&e),
     };
     let mut info = AccessEntryInfo {
-        principal_arn: arn.clone(),
+        principal_arn: arn.to_string(),
         username: entry.as_ref().and_then(|e| e.username.clone()),
         kubernetes_groups: entry
             .as_ref()
@@ -126,11 +135,15 @@ pub async fn access_entry(
             .unwrap_or_default(),
         entry_type: entry.as_ref().and_then(|e| e.r#type.clone()),
         policies: vec![],
+        created_at: entry
+            .as_ref()
+            .and_then(|e| e.created_at)
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.secs()).ok()),
     };
     match client
         .list_associated_access_policies()
         .cluster_name(cluster)
-        .principal_arn(&arn)
+        .principal_arn(arn)
         .send()
         .await
     {
@@ -156,7 +169,7 @@ pub async fn access_entry(
         }
         Err(e) => return classify(&e),
     }
-    EksCall::Ok(Some(info))
+    EksCall::Ok(info)
 }
 
 /// The Pod Identity associations of service account `namespace/name`:

@@ -8,6 +8,7 @@
 use crate::why::evidence::{EksCall, OidcProviderInfo, RoleInfo};
 use aws_sdk_iam::Client;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use time::OffsetDateTime;
 
 fn classify<T, E, R>(e: &SdkError<E, R>) -> EksCall<T>
 where
@@ -46,6 +47,7 @@ pub async fn get_role(client: &Client, name: &str) -> EksCall<RoleInfo> {
                         .decode_utf8_lossy()
                         .into_owned()
                 }),
+                created: OffsetDateTime::from_unix_timestamp(r.create_date.secs()).ok(),
             }),
             None => EksCall::Failed("GetRole returned no role".into()),
         },

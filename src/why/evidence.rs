@@ -267,6 +267,19 @@ pub struct ClusterInfo {
     /// `CONFIG_MAP`, `API_AND_CONFIG_MAP` or `API`.
     pub authentication_mode: Option<String>,
     pub oidc_issuer: Option<String>,
+    /// `resourcesVpcConfig`: how the API server endpoint is exposed.
+    pub endpoint_access: Option<EndpointAccess>,
+}
+
+/// `resourcesVpcConfig` of DescribeCluster: where the endpoint answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointAccess {
+    /// `endpointPublicAccess`.
+    pub public: bool,
+    /// `endpointPrivateAccess`.
+    pub private: bool,
+    /// `publicAccessCidrs` (EKS reports `0.0.0.0/0` when unrestricted).
+    pub public_cidrs: Vec<String>,
 }
 
 /// An EKS API call's outcome.
@@ -299,6 +312,8 @@ pub struct AccessEntryInfo {
     pub kubernetes_groups: Vec<String>,
     pub entry_type: Option<String>,
     pub policies: Vec<AccessPolicy>,
+    /// `createdAt` of the entry (DescribeAccessEntry).
+    pub created_at: Option<OffsetDateTime>,
 }
 
 /// The EKS step.
@@ -311,6 +326,12 @@ pub struct EksFacts {
     /// The caller's access entry: Ok(None) when listed and absent; None
     /// when not asked (mode CONFIG_MAP, unknown caller, describe failed).
     pub access_entry: Option<EksCall<Option<AccessEntryInfo>>>,
+    /// Every principal ARN with an access entry (ListAccessEntries), as
+    /// listed; empty when not listed.
+    pub entry_arns: Vec<String>,
+    /// The `CreateDate` of the caller's IAM role (GetRole), asked when the
+    /// caller has an access entry and is a role; None when not asked.
+    pub role_created: Option<EksCall<OffsetDateTime>>,
     /// The `Date` header of the EKS API's answer.
     pub server_date: Option<OffsetDateTime>,
     /// When DescribeCluster failed TLS verification: the endpoint and the
@@ -476,6 +497,8 @@ pub struct RoleInfo {
     pub arn: String,
     /// The trust policy document, URL-decoded (JSON).
     pub trust_policy: Option<String>,
+    /// `CreateDate`.
+    pub created: Option<OffsetDateTime>,
 }
 
 /// An IAM OIDC identity provider.

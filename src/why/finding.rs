@@ -129,6 +129,8 @@ codes! {
     ClusterNotActive = "cluster-not-active", Error, Cluster, "the cluster is not ACTIVE";
     ClusterEndpointMismatch = "cluster-endpoint-mismatch", Error, Cluster, "the kubeconfig server is not this cluster's endpoint";
     ClusterCaMismatch = "cluster-ca-mismatch", Error, Cluster, "the kubeconfig CA is not this cluster's";
+    EndpointPrivateOnly = "endpoint-private-only", Error, Cluster, "the API server does not answer and its public endpoint is off";
+    EndpointPublicCidrs = "endpoint-public-cidrs", Error, Cluster, "the API server does not answer and public access is limited to some CIDRs";
 
     Identity = "identity", Info, Identity, "who the caller is, and the principal ARN to map";
     Unauthorized = "unauthorized", Error, Identity, "the API server answered 401 to the token";
@@ -144,6 +146,9 @@ codes! {
     AwsAuthWrongSection = "aws-auth-wrong-section", Error, Identity, "a role under mapUsers or a user under mapRoles";
     AwsAuthInvalid = "aws-auth-invalid", Error, Identity, "the aws-auth ConfigMap data does not parse";
     AwsAuthUnreadable = "aws-auth-unreadable", Info, Identity, "aws-auth could not be read";
+    AccessEntryShadowsAwsAuth = "access-entry-shadows-aws-auth", Warning, Identity, "an access entry and an aws-auth mapping: the entry decides";
+    AccessEntryStalePrincipal = "access-entry-stale-principal", Error, Identity, "the access entry predates its role (deleted and recreated)";
+    SsoRoleMappingStale = "sso-role-mapping-stale", Error, Identity, "an SSO role is mapped with another suffix than the caller's";
 
     RbacDenied = "rbac-denied", Error, Authorization, "the API server denies the action";
     RbacNoBindings = "rbac-no-bindings", Warning, Authorization, "the mapped user and groups are bound to nothing";

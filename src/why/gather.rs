@@ -496,12 +496,15 @@ async fn ask_server(
     let k = &ev.kubeconfig;
     let server = k.server.clone()?;
     let proxy = probe::proxy_for(&server, k.proxy_url.as_deref(), env);
+    // Half of what is left: an endpoint that never answers must leave time
+    // for DescribeCluster, which says why (resourcesVpcConfig).
+    let wait = (budget.left() / 2).max(MIN_STEP);
     let reach = probe::reach(
         &server,
         k.ca_pem.as_deref(),
         k.insecure,
         proxy.as_deref(),
-        budget.left(),
+        wait,
     )
     .await;
     let mut facts = ServerFacts {
@@ -600,6 +603,8 @@ async fn ask_eks(
             .unwrap_or_default(),
         describe: EksCall::Failed(String::new()),
         access_entry: None,
+        entry_arns: Vec::new(),
+        role_created: None,
         server_date: None,
         tls_untrusted: None,
     };
@@ -629,16 +634,57 @@ async fn ask_eks(
         }
         _ => None,
     };
-    if let (Some(p), Some(m)) = (principal, mode) {
-        if m != "CONFIG_MAP" {
-            facts.access_entry = Some(
-                tokio::time::timeout(budget.left(), eks::access_entry(&client, &cluster, &p))
-                    .await
-                    .unwrap_or_else(|_| EksCall::Failed("listing access entries timed out".into())),
-            );
+    if let (Some(p), Some(m)) = (principal, mode)
+        && m != "CONFIG_MAP"
+    {
+        let work = read_entry(&mut facts, &client, sdk, &cluster, &p);
+        if tokio::time::timeout(budget.left(), work).await.is_err() {
+            facts.access_entry = Some(EksCall::Failed("reading access entries timed out".into()));
         }
     }
     Some(facts)
+}
+
+/// Lists the access entries, describes the caller's, and when the caller
+/// is a role with an entry, reads the role's CreateDate (a role recreated
+/// after its entry is not matched by it).
+async fn read_entry(
+    facts: &mut EksFacts,
+    client: &aws_sdk_eks::Client,
+    sdk: &aws_types::SdkConfig,
+    cluster: &str,
+    principal: &str,
+) {
+    let listed = match eks::list_entries(client, cluster).await {
+        EksCall::Ok(l) => l,
+        EksCall::Denied(m) => return facts.access_entry = Some(EksCall::Denied(m)),
+        EksCall::NotFound(m) => return facts.access_entry = Some(EksCall::NotFound(m)),
+        EksCall::Failed(m) => return facts.access_entry = Some(EksCall::Failed(m)),
+    };
+    let mine = eks::entry_of(&listed, principal).cloned();
+    facts.entry_arns = listed;
+    let Some(arn) = mine else {
+        facts.access_entry = Some(EksCall::Ok(None));
+        return;
+    };
+    facts.access_entry = Some(match eks::access_entry(client, cluster, &arn).await {
+        EksCall::Ok(info) => EksCall::Ok(Some(info)),
+        EksCall::Denied(m) => EksCall::Denied(m),
+        EksCall::NotFound(m) => EksCall::NotFound(m),
+        EksCall::Failed(m) => EksCall::Failed(m),
+    });
+    if let Some(name) = iam::role_name(&arn) {
+        let iam_client = aws_sdk_iam::Client::new(sdk);
+        facts.role_created = Some(match iam::get_role(&iam_client, name).await {
+            EksCall::Ok(r) => match r.created {
+                Some(t) => EksCall::Ok(t),
+                None => EksCall::Failed("GetRole returned no CreateDate".into()),
+            },
+            EksCall::Denied(m) => EksCall::Denied(m),
+            EksCall::NotFound(m) => EksCall::NotFound(m),
+            EksCall::Failed(m) => EksCall::Failed(m),
+        });
+    }
 }
 
 fn read_aws_auth_file(opts: &WhyOptions) -> AwsAuthFacts {

@@ -19,6 +19,14 @@ fn created_at(world: &World) -> f64 {
     (world.started.unix_timestamp() - AGE_SECONDS) as f64
 }
 
+/// An access entry's `createdAt`: the fixture's, else the cluster's age.
+fn entry_created_at(world: &World, e: &AccessEntry) -> f64 {
+    e.created_at
+        .as_deref()
+        .and_then(crate::timefmt::parse_rfc3339)
+        .map_or_else(|| created_at(world), |t| t.unix_timestamp() as f64)
+}
+
 /// The Cluster structure of DescribeCluster.
 pub fn cluster(world: &World) -> Value {
     let c = &world.cluster;
@@ -33,8 +41,9 @@ pub fn cluster(world: &World) -> Value {
             "subnetIds": [], "securityGroupIds": [],
             "clusterSecurityGroupId": format!("sg-{}", &hex_id(&arn)[..17].to_ascii_lowercase()),
             "vpcId": format!("vpc-{}", &hex_id(&arn)[15..32].to_ascii_lowercase()),
-            "endpointPublicAccess": true, "endpointPrivateAccess": false,
-            "publicAccessCidrs": ["0.0.0.0/0"]
+            "endpointPublicAccess": c.endpoint_access.public,
+            "endpointPrivateAccess": c.endpoint_access.private,
+            "publicAccessCidrs": c.endpoint_access.public_cidrs
         },
         "kubernetesNetworkConfig": {"serviceIpv4Cidr": "10.100.0.0/16", "ipFamily": "ipv4"},
         "logging": {"clusterLogging": [{"types": ["api", "audit", "authenticator", "controllerManager", "scheduler"], "enabled": false}]},
@@ -74,8 +83,8 @@ pub fn access_entry(world: &World, e: &AccessEntry) -> Value {
         "principalArn": e.principal_arn,
         "kubernetesGroups": e.kubernetes_groups,
         "accessEntryArn": access_entry_arn(world, e),
-        "createdAt": created_at(world),
-        "modifiedAt": created_at(world),
+        "createdAt": entry_created_at(world, e),
+        "modifiedAt": entry_created_at(world, e),
         "tags": {},
         "username": username,
         "type": e.entry_type

@@ -63,7 +63,7 @@ pub fn get_role(role: &RoleInfo, started: OffsetDateTime, request_id: &str) -> S
         esc(&role.role_id),
         esc(&role.name),
         esc(&role.arn),
-        timefmt::iso8601(started - AGE),
+        timefmt::iso8601(role.created.unwrap_or(started - AGE)),
     );
     wrap("GetRole", &result, request_id)
 }
@@ -124,6 +124,7 @@ mod tests {
             trusted_principals: trusted.iter().map(|s| s.to_string()).collect(),
             trust_policy: None,
             requires_mfa: false,
+            created: None,
         }
     }
 

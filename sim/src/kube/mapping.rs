@@ -2,6 +2,9 @@
 //! the implicit cluster-creator admin (mode CONFIG_MAP), access entries
 //! (modes API, API_AND_CONFIG_MAP; compared with the entry's role path
 //! stripped), then the aws-auth ConfigMap (modes CONFIG_MAP,
+//! API_AND_CONFIG_MAP; an entry made for an earlier principal of the same
+//! ARN, whose unique ID differs, does not match), then the aws-auth
+//! ConfigMap (modes CONFIG_MAP,
 //! API_AND_CONFIG_MAP): mapRoles/mapUsers compared case-insensitively and
 //! literally with the canonical ARN (so a mapped path never matches), then
 //! mapAccounts. Username and group templates are rendered last.
@@ -217,7 +220,13 @@ fn find_mapping(id: &Identity, cluster: &ClusterState) -> Result<Found, String> 
     }
     if mode.uses_access_entries() {
         for (i, entry) in cluster.access_entries.iter().enumerate() {
-            if arn::strip_role_path(&entry.principal_arn).eq_ignore_ascii_case(canonical) {
+            let same_principal = entry
+                .principal_id
+                .as_ref()
+                .is_none_or(|pid| pid == &id.user_id);
+            if arn::strip_role_path(&entry.principal_arn).eq_ignore_ascii_case(canonical)
+                && same_principal
+            {
                 let username = entry
                     .username
                     .clone()

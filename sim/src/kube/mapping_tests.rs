@@ -41,6 +41,7 @@ fn cluster(mode: AuthenticationMode, map_roles: &str, entries: Vec<AccessEntry>)
         objects: Default::default(),
         pod_identity_associations: vec![],
         addons: vec![],
+        endpoint_access: Default::default(),
     }
 }
 
@@ -60,7 +61,38 @@ fn entry(arn: &str) -> AccessEntry {
             policy: "AmazonEKSViewPolicy".into(),
             scope: AccessScope::Cluster,
         }],
+        created_at: None,
+        principal_id: None,
     }
+}
+
+/// An entry made for the principal with unique ID `id`.
+fn entry_for(arn: &str, id: &str) -> AccessEntry {
+    AccessEntry {
+        principal_id: Some(id.into()),
+        ..entry(arn)
+    }
+}
+
+#[test]
+fn the_endpoint_admits_only_public_access_from_its_cidrs() {
+    use crate::fixture::EndpointAccess;
+    let local: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let access = |public, cidrs: &[&str]| EndpointAccess {
+        public,
+        private: true,
+        public_cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
+    };
+    assert!(
+        EndpointAccess::default().admits(local),
+        "default: public to all"
+    );
+    assert!(access(true, &["10.0.0.0/8", "127.0.0.0/8"]).admits(local));
+    assert!(
+        !access(true, &["203.0.113.0/24"]).admits(local),
+        "outside the CIDRs"
+    );
+    assert!(!access(false, &["0.0.0.0/0"]).admits(local), "private only");
 }
 
 #[test]
@@ -79,6 +111,9 @@ fn mapping_cases() {
         ("access_entry_wins_over_aws_auth", cluster(ApiAndConfigMap, &map_roles(SSO_ROLE), vec![entry(SSO_ROLE)]), Ok((session_arn, MappedBy::AccessEntry(0)))),
         ("both_modes_fall_back_to_aws_auth", cluster(ApiAndConfigMap, &map_roles(SSO_ROLE), vec![]), Ok(("sso-admin:alice-example.com", MappedBy::MapRoles))),
         ("assumed_role_arn_in_aws_auth_never_matches", cluster(ConfigMap, &map_roles(&sso_identity().arn), vec![]), Err(())),
+        ("entry_of_the_same_principal_id_matches", cluster(Api, "", vec![entry_for(SSO_ROLE, "AROAEXAMPLE")]), Ok((session_arn, MappedBy::AccessEntry(0)))),
+        ("entry_of_an_earlier_role_never_matches", cluster(Api, "", vec![entry_for(SSO_ROLE, "AROADELETEDROLE")]), Err(())),
+        ("entry_of_an_earlier_role_falls_back_to_aws_auth", cluster(ApiAndConfigMap, &map_roles(SSO_ROLE), vec![entry_for(SSO_ROLE, "AROADELETEDROLE")]), Ok(("sso-admin:alice-example.com", MappedBy::MapRoles))),
     ];
     for (name, c, want) in cases {
         let got = map_identity(&sso_identity(), &c);

@@ -64,6 +64,8 @@ pub struct ClusterState {
     pub pod_identity_associations: Vec<fixture::PodIdentityAssociation>,
     /// Installed EKS add-ons.
     pub addons: Vec<fixture::Addon>,
+    /// Who the API server endpoint answers (`resourcesVpcConfig`).
+    pub endpoint_access: fixture::EndpointAccess,
 }
 
 impl ClusterState {
@@ -96,6 +98,7 @@ impl ClusterState {
             aws_auth,
             pod_identity_associations: c.pod_identity_associations,
             addons: c.addons,
+            endpoint_access: c.endpoint_access,
         }
     }
 }

@@ -208,6 +208,7 @@ mod tests {
                     max_session_duration: 7200,
                     trusted_principals: vec!["arn:aws:iam::111122223333:user/alice".into()],
                     trust_policy: None,
+                    created_at: None,
                 },
                 Role {
                     arn: MFA_ROLE.into(),
@@ -221,6 +222,7 @@ mod tests {
                             "Action": "sts:AssumeRole",
                             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]
                     })),
+                    created_at: None,
                 },
             ],
             sessions: vec![],

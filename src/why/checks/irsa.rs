@@ -596,6 +596,7 @@ pub(crate) mod tests {
             role: Some(EksCall::Ok(RoleInfo {
                 arn: ROLE.into(),
                 trust_policy: Some(doc.to_string()),
+                created: None,
             })),
             oidc_provider: Some(EksCall::Ok(Some(OidcProviderInfo {
                 arn: provider.clone(),

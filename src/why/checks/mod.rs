@@ -11,6 +11,7 @@
 pub mod authorization;
 pub mod cluster;
 pub mod credentials;
+pub mod entries;
 pub mod identity;
 pub mod irsa;
 pub mod kubeconfig;
@@ -36,6 +37,7 @@ pub const CHECKS: [Check; 10] = [
     sts::check,
     cluster::check,
     identity::check,
+    entries::check,
     authorization::check,
     network::check,
     irsa::check,
@@ -457,6 +459,11 @@ pub(crate) mod fixtures {
                     status: Some("ACTIVE".into()),
                     authentication_mode: Some("API_AND_CONFIG_MAP".into()),
                     oidc_issuer: None,
+                    endpoint_access: Some(EndpointAccess {
+                        public: true,
+                        private: false,
+                        public_cidrs: vec!["0.0.0.0/0".into()],
+                    }),
                 }),
                 access_entry: Some(EksCall::Ok(Some(AccessEntryInfo {
                     principal_arn: DEV_ROLE.into(),
@@ -470,7 +477,10 @@ pub(crate) mod fixtures {
                         scope_type: "cluster".into(),
                         namespaces: vec![],
                     }],
+                    created_at: Some(datetime!(2025-06-01 00:00:00 UTC)),
                 }))),
+                entry_arns: vec![DEV_ROLE.into()],
+                role_created: Some(EksCall::Ok(datetime!(2025-01-01 00:00:00 UTC))),
                 server_date: Some(NOW),
                 tls_untrusted: None,
             }),

@@ -2,10 +2,13 @@
 //! the way.
 //!
 //! Codes: endpoint-dns-failed, endpoint-unreachable, endpoint-tls-mismatch,
-//! endpoint-bad-answer, proxy-configured. A proxy URL is shown without its user and password.
+//! endpoint-bad-answer, proxy-configured, and when DescribeCluster's
+//! `resourcesVpcConfig` explains an endpoint that does not answer:
+//! endpoint-private-only, endpoint-public-cidrs. A proxy URL is shown
+//! without its user and password.
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
-use crate::why::evidence::{Evidence, Reach, Review};
+use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review};
 use crate::why::finding::{Code, Finding};
 use serde_json::json;
 
@@ -69,6 +72,11 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     if let (Reach::Ok, Some(Review::Failed(why))) = (&s.reach, &s.review) {
         out.push(bad_answer(&s.server, why, proxy.as_deref()));
     }
+    if let Reach::Unreachable(why) = &s.reach
+        && let Some(f) = exposure(e, &host, why)
+    {
+        out.push(f);
+    }
     if let Some(p) = proxy {
         out.push(
             Finding::new(
@@ -105,6 +113,69 @@ fn bad_answer(server: &str, why: &str, proxy: Option<&str>) -> Finding {
         super::sh(&format!("{}/version", server.trim_end_matches('/')))
     ))
     .evidence(json!({"host": host, "error": why, "proxy": proxy}))
+}
+
+/// The endpoint's exposure, from DescribeCluster.
+fn endpoint_access(e: &Evidence) -> Option<&EndpointAccess> {
+    match e.eks.as_ref().map(|x| &x.describe) {
+        Some(EksCall::Ok(info)) => info.endpoint_access.as_ref(),
+        _ => None,
+    }
+}
+
+/// endpoint-private-only or endpoint-public-cidrs, when the cluster's
+/// `resourcesVpcConfig` explains why its endpoint does not answer.
+fn exposure(e: &Evidence, host: &str, why: &str) -> Option<Finding> {
+    let a = endpoint_access(e)?;
+    let c = sh(&cluster_or_placeholder(e));
+    let r = sh(&region_or_placeholder(e));
+    let open = a
+        .public_cidrs
+        .iter()
+        .any(|x| x == "0.0.0.0/0" || x == "::/0");
+    let ev = json!({"endpointPublicAccess": a.public, "endpointPrivateAccess": a.private,
+                    "publicAccessCidrs": a.public_cidrs, "error": why});
+    let inside = "Or work from inside the cluster's VPC (or a network connected to it: VPN, \
+                  Direct Connect, peering), e.g. through a bastion host there; the cluster \
+                  security group must allow 443 from it.";
+    if !a.public {
+        return Some(
+            Finding::new(Code::EndpointPrivateOnly, format!("The API server at {host} answers only inside its VPC"))
+                .detail(format!(
+                    "The connection failed: {why}. DescribeCluster says endpointPublicAccess=false \
+                     (endpointPrivateAccess={}): the endpoint is private, and this machine is not on \
+                     the cluster's VPC or a network connected to it.",
+                    a.private
+                ))
+                .remedy(format!(
+                    "Turn public access on for your address (find it with: curl https://checkip.amazonaws.com):\n\
+                     aws eks update-cluster-config --name {c} --region {r} --resources-vpc-config \
+                     endpointPublicAccess=true,endpointPrivateAccess=true,publicAccessCidrs=YOUR.IP.ADDRESS/32\n{inside}"
+                ))
+                .evidence(ev),
+        );
+    }
+    if open || a.public_cidrs.is_empty() {
+        return None;
+    }
+    let listed = a.public_cidrs.join(", ");
+    let keep = a.public_cidrs.join(",");
+    Some(
+        Finding::new(
+            Code::EndpointPublicCidrs,
+            format!("The API server at {host} accepts only the public access CIDRs {listed}"),
+        )
+        .detail(format!(
+            "The connection failed: {why}. DescribeCluster says public access is limited to \
+             publicAccessCidrs {listed}: this machine's address is probably outside them."
+        ))
+        .remedy(format!(
+            "Add your address (find it with: curl https://checkip.amazonaws.com) to the list, \
+             keeping the others:\naws eks update-cluster-config --name {c} --region {r} \
+             --resources-vpc-config endpointPublicAccess=true,publicAccessCidrs={keep},YOUR.IP.ADDRESS/32\n{inside}"
+        ))
+        .evidence(ev),
+    )
 }
 
 /// The host (and port) of a URL.
@@ -178,6 +249,72 @@ mod tests {
             "endpoint-unreachable",
         );
         assert!(f.remedy.contains("publicAccessCidrs") && f.remedy.contains("security group"));
+    }
+
+    fn with_access(public: bool, cidrs: &[&str]) -> crate::why::evidence::Evidence {
+        let mut e = healthy();
+        e.server = Some(unreachable_server("timeout"));
+        if let Some(crate::why::evidence::EksCall::Ok(c)) = e.eks.as_mut().map(|x| &mut x.describe)
+        {
+            c.endpoint_access = Some(crate::why::evidence::EndpointAccess {
+                public,
+                private: true,
+                public_cidrs: cidrs.iter().map(|c| c.to_string()).collect(),
+            });
+        }
+        e
+    }
+
+    #[test]
+    fn endpoint_private_only() {
+        let e = with_access(false, &["0.0.0.0/0"]);
+        let f = expect(
+            &e,
+            Code::EndpointPrivateOnly,
+            Severity::Error,
+            "endpoint-private-only",
+        );
+        assert!(f.remedy.contains(
+            "aws eks update-cluster-config --name demo --region us-west-2 --resources-vpc-config \
+             endpointPublicAccess=true,endpointPrivateAccess=true,publicAccessCidrs=YOUR.IP.ADDRESS/32"
+        ));
+        assert!(f.remedy.contains("VPN") && f.remedy.contains("bastion"));
+        assert!(
+            has(&e, Code::EndpointUnreachable),
+            "the symptom stays listed"
+        );
+    }
+
+    #[test]
+    fn endpoint_public_cidrs() {
+        let e = with_access(true, &["203.0.113.0/24", "198.51.100.7/32"]);
+        let f = expect(
+            &e,
+            Code::EndpointPublicCidrs,
+            Severity::Error,
+            "endpoint-public-cidrs",
+        );
+        assert!(f.title.contains("203.0.113.0/24, 198.51.100.7/32"));
+        assert!(
+            f.remedy
+                .contains("publicAccessCidrs=203.0.113.0/24,198.51.100.7/32,YOUR.IP.ADDRESS/32")
+        );
+        assert_eq!(f.evidence["endpointPublicAccess"], true);
+    }
+
+    #[test]
+    fn an_open_public_endpoint_explains_nothing() {
+        for (name, e) in [
+            ("open", with_access(true, &["0.0.0.0/0"])),
+            ("open_v6", with_access(true, &["::/0"])),
+        ] {
+            assert!(!has(&e, Code::EndpointPublicCidrs), "{name}");
+            assert!(!has(&e, Code::EndpointPrivateOnly), "{name}");
+            assert_eq!(verdict(&e), "endpoint-unreachable", "{name}");
+        }
+        let mut answering = with_access(false, &[]);
+        answering.server = healthy().server;
+        assert!(!has(&answering, Code::EndpointPrivateOnly), "it answers");
     }
 
     #[test]

@@ -1,0 +1,500 @@
+//! Access entries against the principal they were made for, and mappings
+//! an IAM Identity Center role outgrew.
+//!
+//! Codes: access-entry-shadows-aws-auth (an access entry and an aws-auth
+//! mapping for the same caller, mode `API_AND_CONFIG_MAP`: the entry
+//! decides), access-entry-stale-principal (the caller's role was created
+//! after its entry: EKS tied the entry to the old role's unique ID),
+//! sso-role-mapping-stale (aws-auth or an access entry names
+//! `AWSReservedSSO_<set>_<suffix>` with another suffix than the caller's).
+
+use super::{
+    Caller, accepted, caller, cluster_args, cluster_or_placeholder, region_or_placeholder, rfc3339,
+    sh,
+};
+use crate::why::arn::strip_path;
+use crate::why::awsauth::{self, AwsAuth};
+use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence};
+use crate::why::finding::{Code, Finding, Severity};
+use serde_json::json;
+
+/// IAM Identity Center's role name prefix.
+const SSO_PREFIX: &str = "AWSReservedSSO_";
+
+/// The findings about access entries and stale SSO mappings.
+pub fn check(e: &Evidence) -> Vec<Finding> {
+    let Some(c) = caller(e) else {
+        return Vec::new();
+    };
+    let auth = e.aws_auth.data.as_ref().map(awsauth::parse);
+    let entry = own_entry(e);
+    let mut out = Vec::new();
+    let stale = entry.and_then(|x| stale_principal(e, x));
+    let is_stale = stale.is_some();
+    out.extend(stale);
+    if let (Some(x), Some(a), false) = (entry, &auth, is_stale) {
+        out.extend(shadows(e, &c, x, a));
+    }
+    let in_aws_auth = mode(e) != Some("API")
+        && auth
+            .as_ref()
+            .is_some_and(|a| a.lookup(&c.principal).is_some());
+    if entry.is_none() && !in_aws_auth {
+        out.extend(sso_stale(e, &c, auth.as_ref()));
+    }
+    out
+}
+
+fn mode(e: &Evidence) -> Option<&str> {
+    match e.eks.as_ref().map(|x| &x.describe) {
+        Some(EksCall::Ok(info)) => info.authentication_mode.as_deref(),
+        _ => None,
+    }
+}
+
+/// The caller's access entry, when the mode consults entries.
+fn own_entry(e: &Evidence) -> Option<&AccessEntryInfo> {
+    if mode(e).is_none_or(|m| m == "CONFIG_MAP") {
+        return None;
+    }
+    match e.eks.as_ref().and_then(|x| x.access_entry.as_ref()) {
+        Some(EksCall::Ok(Some(x))) => Some(x),
+        _ => None,
+    }
+}
+
+/// `--flag a b c` for a list, empty when the list is.
+fn list_arg(flag: &str, items: &[String]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let words: Vec<String> = items.iter().map(|i| sh(i)).collect();
+    format!(" {flag} {}", words.join(" "))
+}
+
+/// The commands that create `x` again for `principal`, policies included.
+fn recreate(e: &Evidence, x: &AccessEntryInfo, principal: &str) -> String {
+    let c = sh(&cluster_or_placeholder(e));
+    let r = sh(&region_or_placeholder(e));
+    let p = sh(principal);
+    let user = x
+        .username
+        .as_deref()
+        .map(|u| format!(" --username {}", sh(u)))
+        .unwrap_or_default();
+    let mut out = format!(
+        "aws eks create-access-entry --cluster-name {c} --region {r} --principal-arn {p} --type {}{user}{}",
+        sh(x.entry_type.as_deref().unwrap_or("STANDARD")),
+        list_arg("--kubernetes-groups", &x.kubernetes_groups)
+    );
+    for pol in &x.policies {
+        let scope = match pol.scope_type.as_str() {
+            "namespace" => format!("type=namespace,namespaces={}", pol.namespaces.join(",")),
+            _ => "type=cluster".to_string(),
+        };
+        out.push_str(&format!(
+            "\naws eks associate-access-policy --cluster-name {c} --region {r} --principal-arn {p} \
+             --policy-arn {} --access-scope {}",
+            sh(&pol.policy_arn),
+            sh(&scope)
+        ));
+    }
+    out
+}
+
+/// access-entry-stale-principal: the role is younger than its entry.
+fn stale_principal(e: &Evidence, x: &AccessEntryInfo) -> Option<Finding> {
+    let created = x.created_at?;
+    let role_created = match e.eks.as_ref()?.role_created.as_ref()? {
+        EksCall::Ok(t) => *t,
+        _ => return None,
+    };
+    if role_created <= created {
+        return None;
+    }
+    let c = sh(&cluster_or_placeholder(e));
+    let r = sh(&region_or_placeholder(e));
+    let arn = &x.principal_arn;
+    let severity = if accepted(e) {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let in_anyway = if accepted(e) {
+        " The cluster let this token in all the same (through aws-auth): the entry's username, \
+         groups and policies do not apply."
+    } else {
+        ""
+    };
+    Some(
+        Finding::new(
+            Code::AccessEntryStalePrincipal,
+            format!("The access entry of {arn} was made for an earlier role of that name"),
+        )
+        .severity(severity)
+        .detail(format!(
+            "The entry was created at {}, the role at {} (IAM GetRole): the role was deleted and \
+             created again with the same ARN. EKS ties an access entry to the role's unique ID, so \
+             the entry no longer matches it.{in_anyway}",
+            rfc3339(created),
+            rfc3339(role_created)
+        ))
+        .remedy(format!(
+            "Delete the entry and create it again (same username, groups and policies):\n\
+             aws eks delete-access-entry --cluster-name {c} --region {r} --principal-arn {}\n{}",
+            sh(arn),
+            recreate(e, x, arn)
+        ))
+        .evidence(
+            json!({"principal_arn": arn, "entry_created_at": rfc3339(created),
+                         "role_created": rfc3339(role_created)}),
+        ),
+    )
+}
+
+/// access-entry-shadows-aws-auth: both map the caller; the entry wins.
+fn shadows(e: &Evidence, c: &Caller, x: &AccessEntryInfo, auth: &AwsAuth) -> Option<Finding> {
+    if mode(e) != Some("API_AND_CONFIG_MAP") {
+        return None;
+    }
+    let m = auth.lookup(&c.principal)?;
+    let groups = |g: &[String]| {
+        if g.is_empty() {
+            "none".to_string()
+        } else {
+            g.join(", ")
+        }
+    };
+    Some(
+        Finding::new(
+            Code::AccessEntryShadowsAwsAuth,
+            format!(
+                "{} has an access entry, so its aws-auth mapping is ignored",
+                c.principal
+            ),
+        )
+        .detail(format!(
+            "Mode API_AND_CONFIG_MAP: EKS looks at access entries first. The entry {} decides \
+             (username {}, groups {}); aws-auth {} (username {}, groups {}) is never read for \
+             this principal, so edits to it change nothing.",
+            x.principal_arn,
+            x.username.as_deref().unwrap_or("(EKS's default)"),
+            groups(&x.kubernetes_groups),
+            m.place(),
+            m.username.as_deref().unwrap_or("(none)"),
+            groups(&m.groups)
+        ))
+        .remedy(format!(
+            "Give the access entry what the aws-auth mapping was meant to give:\n\
+             aws eks update-access-entry {}{}{}\n\
+             or, to let aws-auth decide, delete the entry:\n\
+             aws eks delete-access-entry --cluster-name {} --region {} --principal-arn {}",
+            entry_target(e, &x.principal_arn),
+            list_arg("--kubernetes-groups", &m.groups),
+            m.username
+                .as_deref()
+                .map(|u| format!(" --username {}", sh(u)))
+                .unwrap_or_default(),
+            sh(&cluster_or_placeholder(e)),
+            sh(&region_or_placeholder(e)),
+            sh(&x.principal_arn)
+        ))
+        .evidence(json!({"access_entry": x.principal_arn, "aws_auth": m.place()})),
+    )
+}
+
+/// `--cluster-name C --region R --principal-arn P`.
+fn entry_target(e: &Evidence, principal: &str) -> String {
+    format!("{} --principal-arn {}", cluster_args(e), sh(principal))
+}
+
+/// `(permission set, suffix)` of an `AWSReservedSSO_<set>_<suffix>` role ARN
+/// (path or not), or of the role in an assumed-role ARN.
+pub fn sso_parts(arn: &str) -> Option<(String, String)> {
+    let principal = crate::why::arn::canonicalize(arn)?;
+    let name = strip_path(&principal);
+    let name = name.rsplit('/').next()?;
+    let rest = name.strip_prefix(SSO_PREFIX)?;
+    let (set, suffix) = rest.rsplit_once('_')?;
+    (!set.is_empty() && !suffix.is_empty()).then(|| (set.to_string(), suffix.to_string()))
+}
+
+/// Mappings of the caller's permission set with another suffix: where
+/// (`aws-auth mapRoles[0]`, `access entry`) and the ARN.
+fn stale_sso_mappings(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Vec<(String, String)> {
+    let Some((set, suffix)) = sso_parts(&c.arn) else {
+        return Vec::new();
+    };
+    let account = |arn: &str| crate::why::arn::account_id(arn).as_deref() == Some(&c.account);
+    let stale = |arn: &str| {
+        account(arn)
+            && sso_parts(arn).is_some_and(|(s, x)| s == set && !x.eq_ignore_ascii_case(&suffix))
+    };
+    let mut out = Vec::new();
+    if mode(e) != Some("API")
+        && let Some(a) = auth
+    {
+        out.extend(
+            a.entries
+                .iter()
+                .filter(|m| stale(&m.arn))
+                .map(|m| (format!("aws-auth {}", m.place()), m.arn.clone())),
+        );
+    }
+    if mode(e).is_some_and(|m| m != "CONFIG_MAP")
+        && let Some(x) = e.eks.as_ref()
+    {
+        out.extend(
+            x.entry_arns
+                .iter()
+                .filter(|a| stale(a))
+                .map(|a| ("access entry".to_string(), a.clone())),
+        );
+    }
+    out
+}
+
+/// sso-role-mapping-stale: the caller's permission set is mapped under an
+/// earlier role suffix only.
+fn sso_stale(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Option<Finding> {
+    let found = stale_sso_mappings(e, c, auth);
+    let (place, old) = found.first()?;
+    let new = &c.principal;
+    let fix = if place.starts_with("aws-auth") {
+        let m = auth.and_then(|a| a.entries.iter().find(|m| &m.arn == old));
+        let user = m
+            .and_then(|m| m.username.as_deref())
+            .map(|u| format!(" --username {}", sh(u)))
+            .unwrap_or_default();
+        let groups: String = m
+            .map(|m| {
+                m.groups
+                    .iter()
+                    .map(|g| format!(" --group {}", sh(g)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        format!(
+            "In aws-auth, replace {old} by {new}, keeping its username and groups:\n\
+             eksctl create iamidentitymapping --cluster {} --region {} --arn {}{user}{groups}\n\
+             eksctl delete iamidentitymapping --cluster {} --region {} --arn {}",
+            sh(&cluster_or_placeholder(e)),
+            sh(&region_or_placeholder(e)),
+            sh(new),
+            sh(&cluster_or_placeholder(e)),
+            sh(&region_or_placeholder(e)),
+            sh(old)
+        )
+    } else {
+        format!(
+            "Create an access entry for {new} like the old one (see its groups and policies with \
+             aws eks describe-access-entry {} and aws eks list-associated-access-policies {}):\n\
+             aws eks create-access-entry {}\n\
+             aws eks associate-access-policy {} --policy-arn POLICY_ARN --access-scope type=cluster\n\
+             then delete the stale one:\naws eks delete-access-entry {}",
+            entry_target(e, old),
+            entry_target(e, old),
+            entry_target(e, new),
+            entry_target(e, new),
+            entry_target(e, old)
+        )
+    };
+    let places: Vec<String> = found.iter().map(|(p, a)| format!("{p}: {a}")).collect();
+    Some(
+        Finding::new(
+            Code::SsoRoleMappingStale,
+            format!("The mapping names an earlier role of your permission set, not {new}"),
+        )
+        .detail(format!(
+            "IAM Identity Center names a permission set's role AWSReservedSSO_<set>_<suffix>; the \
+             suffix changes when the permission set is provisioned again. Mapped: {}. Your role \
+             is {new} (from {}), which nothing maps.",
+            places.join("; "),
+            c.arn
+        ))
+        .remedy(fix)
+        .evidence(json!({"caller_principal": new, "stale": places})),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sso_parts;
+    use crate::why::checks::fixtures::*;
+    use crate::why::evidence::{EksCall, Review};
+    use crate::why::finding::{Code, Severity};
+    use time::macros::datetime;
+
+    /// The Dev role recreated after its entry; the cluster says 401.
+    fn recreated_role() -> crate::why::evidence::Evidence {
+        let mut e = healthy();
+        set_mode(&mut e, "API");
+        e.eks.as_mut().unwrap().role_created =
+            Some(EksCall::Ok(datetime!(2025-09-01 00:00:00 UTC)));
+        e.server.as_mut().unwrap().review = Some(Review::Unauthorized);
+        e
+    }
+
+    #[test]
+    fn access_entry_stale_principal() {
+        let e = recreated_role();
+        let f = expect(
+            &e,
+            Code::AccessEntryStalePrincipal,
+            Severity::Error,
+            "access-entry-stale-principal",
+        );
+        assert!(
+            f.detail.contains("2025-06-01T00:00:00Z") && f.detail.contains("2025-09-01T00:00:00Z")
+        );
+        assert!(f.remedy.contains(&format!(
+            "aws eks delete-access-entry --cluster-name demo --region us-west-2 --principal-arn {DEV_ROLE}"
+        )));
+        assert!(f.remedy.contains(&format!(
+            "aws eks create-access-entry --cluster-name demo --region us-west-2 --principal-arn {DEV_ROLE} --type STANDARD"
+        )));
+        assert!(f.remedy.contains(
+            "--policy-arn arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy --access-scope type=cluster"
+        ));
+    }
+
+    #[test]
+    fn an_entry_younger_than_its_role_is_fine() {
+        let e = healthy(); // role 2025-01-01, entry 2025-06-01
+        assert!(!has(&e, Code::AccessEntryStalePrincipal));
+        let mut unknown = recreated_role();
+        unknown.eks.as_mut().unwrap().role_created = Some(EksCall::Denied("no iam:GetRole".into()));
+        assert!(
+            !has(&unknown, Code::AccessEntryStalePrincipal),
+            "GetRole denied: no claim"
+        );
+    }
+
+    #[test]
+    fn stale_entry_let_in_through_aws_auth_is_a_warning() {
+        let mut e = recreated_role();
+        set_mode(&mut e, "API_AND_CONFIG_MAP");
+        e.server.as_mut().unwrap().review = Some(authenticated());
+        expect(&e, Code::AccessEntryStalePrincipal, Severity::Warning, "ok");
+    }
+
+    fn both_mapped() -> crate::why::evidence::Evidence {
+        let mut e = healthy();
+        e.aws_auth.data = Some(aws_auth(&format!(
+            "{NODES_ONLY}- rolearn: {DEV_ROLE}\n  username: dev\n  groups:\n    - dev-team\n"
+        )));
+        e
+    }
+
+    #[test]
+    fn access_entry_shadows_aws_auth() {
+        let e = both_mapped();
+        let f = expect(&e, Code::AccessEntryShadowsAwsAuth, Severity::Warning, "ok");
+        assert!(f.detail.contains("mapRoles"), "{}", f.detail);
+        assert!(f.remedy.contains(&format!(
+            "aws eks update-access-entry --cluster-name demo --region us-west-2 --principal-arn {DEV_ROLE} --kubernetes-groups dev-team --username dev"
+        )), "{}", f.remedy);
+    }
+
+    #[test]
+    fn no_shadow_in_other_modes_or_without_both() {
+        let mut api = both_mapped();
+        set_mode(&mut api, "API");
+        assert!(
+            !has(&api, Code::AccessEntryShadowsAwsAuth),
+            "API ignores aws-auth"
+        );
+        assert!(
+            !has(&healthy(), Code::AccessEntryShadowsAwsAuth),
+            "entry only"
+        );
+        assert!(
+            !has(&healthy_aws_auth(), Code::AccessEntryShadowsAwsAuth),
+            "aws-auth only"
+        );
+    }
+
+    #[test]
+    fn sso_parts_of_arns() {
+        let want = Some(("Admin".to_string(), "0123abcd".to_string()));
+        assert_eq!(sso_parts(SSO_ROLE), want);
+        assert_eq!(sso_parts(SSO_ROLE_WITH_PATH), want);
+        assert_eq!(
+            sso_parts("arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123abcd/a@b.c"),
+            want
+        );
+        assert_eq!(sso_parts("arn:aws:iam::111122223333:role/Dev"), None);
+        assert_eq!(
+            sso_parts("arn:aws:iam::1:role/AWSReservedSSO_Data_Eng_ffff"),
+            Some(("Data_Eng".into(), "ffff".into()))
+        );
+    }
+
+    const OLD_SSO: &str = "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_99990000aaaa";
+
+    #[test]
+    fn sso_role_mapping_stale_in_aws_auth() {
+        let mut e = healthy_sso();
+        e.aws_auth.data = Some(aws_auth(&format!(
+            "{NODES_ONLY}- rolearn: {OLD_SSO}\n  username: sso-admin:{{{{SessionName}}}}\n  groups:\n    - system:masters\n"
+        )));
+        e.server.as_mut().unwrap().review = Some(Review::Unauthorized);
+        let f = expect(
+            &e,
+            Code::SsoRoleMappingStale,
+            Severity::Error,
+            "sso-role-mapping-stale",
+        );
+        assert!(f.remedy.contains(&format!(
+            "eksctl create iamidentitymapping --cluster demo --region us-west-2 --arn {SSO_ROLE} --username 'sso-admin:{{{{SessionName}}}}' --group system:masters"
+        )), "{}", f.remedy);
+        assert!(f.remedy.contains(&format!("--arn {OLD_SSO}")));
+    }
+
+    #[test]
+    fn sso_role_mapping_stale_in_an_access_entry() {
+        let mut e = healthy_sso();
+        set_mode(&mut e, "API");
+        let x = e.eks.as_mut().unwrap();
+        x.access_entry = Some(EksCall::Ok(None));
+        e.aws_auth.data = Some(aws_auth(NODES_ONLY));
+        let x = e.eks.as_mut().unwrap();
+        x.entry_arns = vec![format!(
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_Admin_99990000aaaa"
+        )];
+        e.server.as_mut().unwrap().review = Some(Review::Unauthorized);
+        let f = expect(
+            &e,
+            Code::SsoRoleMappingStale,
+            Severity::Error,
+            "sso-role-mapping-stale",
+        );
+        assert!(f.remedy.contains(&format!(
+            "aws eks create-access-entry --cluster-name demo --region us-west-2 --principal-arn {SSO_ROLE}"
+        )), "{}", f.remedy);
+    }
+
+    #[test]
+    fn the_right_suffix_or_another_set_is_not_stale() {
+        assert!(
+            !has(&healthy_sso(), Code::SsoRoleMappingStale),
+            "mapped right"
+        );
+        let mut other = healthy_sso();
+        other.aws_auth.data = Some(aws_auth(&format!(
+            "{NODES_ONLY}- rolearn: arn:aws:iam::111122223333:role/AWSReservedSSO_ReadOnly_99990000aaaa\n  username: ro\n"
+        )));
+        assert!(
+            !has(&other, Code::SsoRoleMappingStale),
+            "another permission set"
+        );
+        let mut both = healthy_sso();
+        both.aws_auth.data = Some(aws_auth(&format!(
+            "{NODES_ONLY}- rolearn: {OLD_SSO}\n  username: old\n- rolearn: {SSO_ROLE}\n  username: new\n"
+        )));
+        assert!(
+            !has(&both, Code::SsoRoleMappingStale),
+            "the caller is mapped too"
+        );
+    }
+}
