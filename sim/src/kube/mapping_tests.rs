@@ -39,6 +39,7 @@ fn cluster(mode: AuthenticationMode, map_roles: &str, entries: Vec<AccessEntry>)
         rbac: RbacSet::default(),
         oidc_issuer_id: "0".repeat(32),
         objects: Default::default(),
+        custom_resources: vec![],
     }
 }
 

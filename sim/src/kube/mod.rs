@@ -60,6 +60,8 @@ pub struct ClusterState {
     pub oidc_issuer_id: String,
     /// Namespaces, ServiceAccounts, Pods, ConfigMaps, Secrets.
     pub objects: objects::ObjectStore,
+    /// Custom resources served (discovery only; no objects stored).
+    pub custom_resources: Vec<fixture::CustomResource>,
 }
 
 impl ClusterState {
@@ -90,6 +92,7 @@ impl ClusterState {
             creator_arn: c.creator_arn,
             access_entries: c.access_entries,
             aws_auth,
+            custom_resources: c.custom_resources,
         }
     }
 }
