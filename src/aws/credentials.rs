@@ -12,8 +12,8 @@
 use crate::aws::Env;
 use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
-use crate::platform::Hardware;
 use crate::aws::sso_refresh;
+use crate::platform::Hardware;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
