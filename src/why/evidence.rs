@@ -468,6 +468,36 @@ pub struct AuthzFacts {
     pub bindings_source: String,
     /// Every RoleBinding and ClusterRoleBinding of the cluster.
     pub bindings: KubeRead<Vec<RbacBinding>>,
+    /// How RESOURCE was resolved to `attributes`.
+    pub resolution: Resolution,
+}
+
+/// How `why` resolved RESOURCE (as kubectl does: through discovery).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Resolution {
+    /// Through the API server's discovery, as GROUP/VERSION.
+    Discovered { group_version: String },
+    /// Discovery could not be read (why); the built-in table stood in.
+    BuiltinFallback(String),
+    /// Discovery does not serve it; the served names closest to it. No
+    /// access review was asked.
+    Unknown { similar: Vec<String> },
+    /// Not recorded (evidence built by hand).
+    #[default]
+    NotRecorded,
+}
+
+/// One resource the API server serves, as discovery lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServedResource {
+    pub group: String,
+    pub version: String,
+    /// Plural name (`widgets`).
+    pub plural: String,
+    pub singular: String,
+    pub kind: String,
+    pub namespaced: bool,
+    pub short_names: Vec<String>,
 }
 
 /// A container's environment (plain `value`s only; `valueFrom` shows as "").

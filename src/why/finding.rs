@@ -152,6 +152,8 @@ codes! {
 
     RbacDenied = "rbac-denied", Error, Authorization, "the API server denies the action";
     RbacNoBindings = "rbac-no-bindings", Warning, Authorization, "the mapped user and groups are bound to nothing";
+    AccessPolicyGroupNotCovered = "access-policy-group-not-covered", Error, Authorization, "the EKS access policies do not cover the resource's API group";
+    ResourceUnknown = "resource-unknown", Error, Authorization, "the API server does not serve that resource";
 
     EndpointDnsFailed = "endpoint-dns-failed", Error, Network, "the API server's host name does not resolve";
     EndpointUnreachable = "endpoint-unreachable", Error, Network, "the API server refused or did not answer";

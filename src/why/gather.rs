@@ -254,17 +254,20 @@ async fn ask_authz(
     let verb = ev.request.verb.as_deref()?;
     let resource = ev.request.resource.as_deref()?;
     let own = own?;
-    let attributes = crate::why::resources::attributes(
-        verb,
-        resource,
-        ev.request.namespace.as_deref(),
-        ev.kubeconfig.namespace.as_deref(),
-    );
-    let review = async {
-        match own {
+    let asked = async {
+        let served = match own {
+            Ok(c) => crate::kube::discovery::served(c, budget.left()).await,
+            Err(e) => KubeRead::Failed(e.clone()),
+        };
+        let (attributes, resolution) = resolve(ev, verb, resource, served);
+        let review = match own {
+            _ if matches!(resolution, Resolution::Unknown { .. }) => {
+                AccessAnswer::Failed("the API server does not serve this resource".into())
+            }
             Ok(c) => objects::access_review(c, &attributes, budget.left()).await,
             Err(e) => AccessAnswer::Failed(e.clone()),
-        }
+        };
+        (attributes, resolution, review)
     };
     let bindings = async {
         match reader {
@@ -273,13 +276,48 @@ async fn ask_authz(
             None => KubeRead::Failed("no identity that the cluster lets in".into()),
         }
     };
-    let (review, bindings) = tokio::join!(review, bindings);
+    let ((attributes, resolution, review), bindings) = tokio::join!(asked, bindings);
     Some(AuthzFacts {
-        attributes: attributes.clone(),
+        attributes,
         review,
         bindings_source: reader.map(|r| r.1.clone()).unwrap_or_default(),
         bindings,
+        resolution,
     })
+}
+
+/// RESOURCE through discovery as kubectl resolves it; the built-in table
+/// when discovery could not be read.
+fn resolve(
+    ev: &Evidence,
+    verb: &str,
+    resource: &str,
+    served: KubeRead<Vec<ServedResource>>,
+) -> (AccessAttributes, Resolution) {
+    use crate::why::resources;
+    let ns = ev.request.namespace.as_deref();
+    let context_ns = ev.kubeconfig.namespace.as_deref();
+    let served = match served {
+        KubeRead::Ok(s) => s,
+        KubeRead::Forbidden(m) | KubeRead::Failed(m) => {
+            let a = resources::attributes(verb, resource, ns, context_ns);
+            return (a, Resolution::BuiltinFallback(m));
+        }
+        KubeRead::NotFound => {
+            let a = resources::attributes(verb, resource, ns, context_ns);
+            return (
+                a,
+                Resolution::BuiltinFallback("no discovery documents".into()),
+            );
+        }
+    };
+    match resources::resolve(verb, resource, ns, context_ns, &served) {
+        Ok((a, group_version)) => (a, Resolution::Discovered { group_version }),
+        Err(similar) => {
+            let a = resources::attributes(verb, resource, ns, context_ns);
+            (a, Resolution::Unknown { similar })
+        }
+    }
 }
 
 /// `--service-account NS/NAME`: the ServiceAccount and its pods, at once.

@@ -82,7 +82,9 @@ pub const VERDICT_PRIORITY: &[Code] = &[
     Code::AwsAuthDuplicate,
     Code::PrincipalNotMapped,
     Code::Unauthorized,
+    Code::ResourceUnknown,
     Code::AccessEntryNoPermissions,
+    Code::AccessPolicyGroupNotCovered,
     Code::AccessPolicyScope,
     Code::RbacNoBindings,
     Code::RbacDenied,
@@ -477,6 +479,12 @@ fn authz_line(e: &Evidence) -> Option<String> {
         a.attributes.verb,
         super::resources::display(&a.attributes)
     );
+    let what = match &a.resolution {
+        super::evidence::Resolution::BuiltinFallback(why) => {
+            format!("{what} (resolved by the built-in table: discovery could not be read: {why})")
+        }
+        _ => what,
+    };
     match &a.review {
         AccessAnswer::Allowed { reason } if reason.is_empty() => Some(format!("you may {what}")),
         AccessAnswer::Allowed { reason } => Some(format!("you may {what} ({reason})")),

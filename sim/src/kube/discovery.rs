@@ -178,37 +178,60 @@ pub fn api_versions() -> Value {
            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:443"}]})
 }
 
-/// `/apis`.
-pub fn api_groups() -> Value {
-    let groups: Vec<Value> = GROUPS
+/// `/apis`: the built-in groups, then the custom resources' groups.
+pub fn api_groups(cluster: &ClusterState) -> Value {
+    let builtin = GROUPS.iter().map(|g| (g.to_string(), "v1".to_string()));
+    let mut seen: Vec<(String, String)> = builtin.collect();
+    for c in &cluster.custom_resources {
+        if !seen.iter().any(|(g, _)| *g == c.group) {
+            seen.push((c.group.clone(), c.version.clone()));
+        }
+    }
+    let groups: Vec<Value> = seen
         .iter()
-        .map(|g| {
-            let gv = json!({"groupVersion": format!("{g}/v1"), "version": "v1"});
+        .map(|(g, v)| {
+            let gv = json!({"groupVersion": format!("{g}/{v}"), "version": v});
             json!({"name": g, "versions": [gv.clone()], "preferredVersion": gv})
         })
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
-/// `/api/v1` (group "") or `/apis/GROUP/v1`; None for anything else.
-pub fn resource_list(group: &str, version: &str) -> Option<Value> {
-    if version != "v1" || (!group.is_empty() && !GROUPS.contains(&group)) {
-        return None;
-    }
-    let resources: Vec<Value> = RESOURCES
+/// `/api/v1` (group "") or `/apis/GROUP/VERSION`; None for anything else.
+pub fn resource_list(cluster: &ClusterState, group: &str, version: &str) -> Option<Value> {
+    let builtin = version == "v1" && (group.is_empty() || GROUPS.contains(&group));
+    let mut resources: Vec<Value> = RESOURCES
         .iter()
-        .filter(|r| r.group == group)
+        .filter(|r| builtin && r.group == group)
         .map(|r| {
             json!({"name": r.name, "singularName": r.singular, "namespaced": r.namespaced,
                    "kind": r.kind, "verbs": r.verbs, "shortNames": r.short})
         })
         .collect();
+    let custom = cluster
+        .custom_resources
+        .iter()
+        .filter(|c| c.group == group && c.version == version);
+    resources.extend(custom.map(custom_entry));
+    if !builtin && resources.is_empty() {
+        return None;
+    }
     let group_version = if group.is_empty() {
         "v1".to_string()
     } else {
-        format!("{group}/v1")
+        format!("{group}/{version}")
     };
     Some(
         json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}),
     )
+}
+
+/// A custom resource's entry, as the API server lists a CRD's resource.
+fn custom_entry(c: &crate::fixture::CustomResource) -> Value {
+    let singular = c
+        .singular
+        .clone()
+        .unwrap_or_else(|| c.kind.to_ascii_lowercase());
+    json!({"name": c.plural, "singularName": singular, "namespaced": c.namespaced,
+           "kind": c.kind, "verbs": CRUD, "shortNames": c.short_names, "categories": ["all"]})
 }

@@ -42,6 +42,7 @@ fn cluster(mode: AuthenticationMode, map_roles: &str, entries: Vec<AccessEntry>)
         pod_identity_associations: vec![],
         addons: vec![],
         endpoint_access: Default::default(),
+        custom_resources: vec![],
     }
 }
 

@@ -66,6 +66,8 @@ pub struct ClusterState {
     pub addons: Vec<fixture::Addon>,
     /// Who the API server endpoint answers (`resourcesVpcConfig`).
     pub endpoint_access: fixture::EndpointAccess,
+    /// Custom resources served (discovery only; no objects stored).
+    pub custom_resources: Vec<fixture::CustomResource>,
 }
 
 impl ClusterState {
@@ -99,6 +101,7 @@ impl ClusterState {
             pod_identity_associations: c.pod_identity_associations,
             addons: c.addons,
             endpoint_access: c.endpoint_access,
+            custom_resources: c.custom_resources,
         }
     }
 }

@@ -43,12 +43,12 @@ pub fn route(world: &World, call: &Call<'_>) -> Reply {
             match (call.method.as_str(), call.path.trim_end_matches('/')) {
                 ("GET", "/version") => ok(discovery::version(&world.cluster)),
                 ("GET", "/api") => ok(discovery::api_versions()),
-                ("GET", "/apis") => ok(discovery::api_groups()),
+                ("GET", "/apis") => ok(discovery::api_groups(&world.cluster)),
                 ("GET", "/healthz" | "/livez" | "/readyz") => {
                     Reply::new(200, "text/plain", "ok", "ok")
                 }
                 ("GET", path) => group_version(path)
-                    .and_then(|(g, v)| discovery::resource_list(g, v))
+                    .and_then(|(g, v)| discovery::resource_list(&world.cluster, g, v))
                     .map_or_else(
                         || status::not_found("the server could not find the requested resource"),
                         ok,

@@ -7,13 +7,19 @@
 //! groups, and the concrete fix: an `aws eks associate-access-policy` line
 //! with the right scope, or a Role and RoleBinding (ClusterRole and
 //! ClusterRoleBinding for cluster-scoped resources) naming your group.
-//! Codes: rbac-denied, rbac-no-bindings. The access policy scope logic
+//! RESOURCE was resolved through the API server's discovery, as kubectl
+//! does: one it does not serve is resource-unknown; a denial on an API
+//! group the EKS access policies do not cover (custom resources) for a
+//! caller whose grants are access policies is access-policy-group-not-covered,
+//! whose fix is RBAC for that group bound to a group of the access entry.
+//! Codes: rbac-denied, rbac-no-bindings, resource-unknown,
+//! access-policy-group-not-covered. The access policy scope logic
 //! ([`scope_covers`]) is shared with identity's access-policy-scope.
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
 use crate::why::evidence::{
     AccessAnswer, AccessAttributes, AccessEntryInfo, AccessPolicy, EksCall, Evidence, KubeRead,
-    RbacBinding, Review,
+    RbacBinding, Resolution, Review,
 };
 use crate::why::finding::{Code, Finding};
 use crate::why::resources;
@@ -26,20 +32,136 @@ const EVERYONE: [&str; 2] = ["system:authenticated", "system:unauthenticated"];
 /// The ARN prefix of EKS access policies.
 const POLICY_PREFIX: &str = "arn:aws:eks::aws:cluster-access-policy/";
 
+/// The API groups the EKS access policies other than the cluster-wide
+/// ones (AmazonEKSClusterAdminPolicy, AmazonEKSAdminViewPolicy) grant
+/// anything in: Kubernetes' own, as its admin/edit/view roles name them
+/// without aggregation.
+const POLICY_GROUPS: [&str; 10] = [
+    "",
+    "apps",
+    "autoscaling",
+    "batch",
+    "extensions",
+    "policy",
+    "networking.k8s.io",
+    "discovery.k8s.io",
+    "rbac.authorization.k8s.io",
+    "authorization.k8s.io",
+];
+
 /// The findings of this area.
 pub fn check(e: &Evidence) -> Vec<Finding> {
     let Some(a) = &e.authz else {
         return Vec::new();
     };
+    if let Resolution::Unknown { similar } = &a.resolution {
+        return vec![resource_unknown(e, similar)];
+    }
     let who = Who::of(e);
     let mut out = Vec::new();
     if let Some(f) = no_bindings(e, &who) {
         out.push(f);
     }
     if let AccessAnswer::Denied { reason, .. } = &a.review {
+        out.extend(group_not_covered(e, &a.attributes, &who));
         out.push(denied(e, &a.attributes, &who, reason));
     }
     out
+}
+
+/// False when VERB RESOURCE is in an API group the EKS access policies do
+/// not cover (a custom resource); true when none was asked.
+pub fn group_covered(e: &Evidence) -> bool {
+    e.authz
+        .as_ref()
+        .is_none_or(|a| POLICY_GROUPS.contains(&a.attributes.group.as_str()))
+}
+
+/// How RESOURCE was resolved, as a sentence (empty when by discovery).
+fn resolution_note(r: &Resolution) -> String {
+    match r {
+        Resolution::BuiltinFallback(why) => format!(
+            "Discovery could not be read ({why}), so RESOURCE was resolved by kubectl-eksauth's \
+             table of built-in resources instead; a custom resource is taken as written."
+        ),
+        _ => String::new(),
+    }
+}
+
+fn resource_unknown(e: &Evidence, similar: &[String]) -> Finding {
+    let asked = e.request.resource.clone().unwrap_or_default();
+    let verb = e.request.verb.clone().unwrap_or_default();
+    let mut remedy = String::new();
+    if !similar.is_empty() {
+        remedy.push_str(&format!("Did you mean {}?\n", similar.join(", ")));
+    }
+    remedy.push_str(
+        "List what the server serves (NAME, SHORTNAMES, APIVERSION):\nkubectl api-resources\n\
+         If it is a custom resource, its CustomResourceDefinition is not installed on this cluster:\n\
+         kubectl get customresourcedefinitions",
+    );
+    Finding::new(
+        Code::ResourceUnknown,
+        format!("The API server does not serve a resource named {asked}"),
+    )
+    .detail(format!(
+        "{asked} matches no resource, singular, short name or kind in the API server's discovery \
+         (/api, /apis), which is how kubectl resolves it: kubectl {verb} {asked} fails with \
+         `the server doesn't have a resource type \"{asked}\"`, and no access review was asked."
+    ))
+    .remedy(remedy)
+    .evidence(json!({"resource": asked, "similar": similar}))
+}
+
+fn group_not_covered(e: &Evidence, a: &AccessAttributes, who: &Who<'_>) -> Option<Finding> {
+    let x = who.entry.filter(|x| !x.policies.is_empty())?;
+    if POLICY_GROUPS.contains(&a.group.as_str()) {
+        return None;
+    }
+    let res = resources::display(a);
+    let names: Vec<String> = x.policies.iter().map(policy_line).collect();
+    let own: Vec<&String> = x
+        .kubernetes_groups
+        .iter()
+        .filter(|g| !g.starts_with("system:"))
+        .collect();
+    let group = own
+        .first()
+        .map(|g| g.to_string())
+        .unwrap_or_else(|| object_name(&[&a.resource, &a.group.replace('.', "-")]));
+    let mut remedy = format!(
+        "Allow it through Kubernetes RBAC, bound to a group of your access entry (as a cluster administrator):\n{}",
+        rbac_yaml(a, "Group", &group)
+    );
+    if own.is_empty() {
+        let mut groups: Vec<String> = x.kubernetes_groups.clone();
+        groups.push(group.clone());
+        remedy.push_str(&format!(
+            "\nand put your access entry in that group (its existing groups kept):\n\
+             aws eks update-access-entry --cluster-name {} --region {} --principal-arn {} --kubernetes-groups {}",
+            sh(&cluster_or_placeholder(e)),
+            sh(&region_or_placeholder(e)),
+            sh(&x.principal_arn),
+            groups.iter().map(|g| sh(g)).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    Some(
+        Finding::new(
+            Code::AccessPolicyGroupNotCovered,
+            format!("EKS access policies do not cover API group {} ({res})", a.group),
+        )
+        .detail(format!(
+            "You are allowed through access policies ({}). AmazonEKSAdminPolicy, AmazonEKSEditPolicy and \
+             AmazonEKSViewPolicy grant Kubernetes' built-in API groups only: unlike Kubernetes' admin, edit \
+             and view ClusterRoles they take in no aggregated rules, so custom resources such as {res} are \
+             denied to them. Only AmazonEKSClusterAdminPolicy (or AmazonEKSAdminViewPolicy for reading) \
+             reaches every group.",
+            names.join("; ")
+        ))
+        .remedy(remedy)
+        .evidence(json!({"group": a.group, "resource": a.resource, "verb": a.verb,
+                          "access_policies": names, "kubernetes_groups": x.kubernetes_groups, "bind_group": group})),
+    )
 }
 
 /// The namespace asked about (the resolved one when VERB RESOURCE was
@@ -174,7 +296,11 @@ fn denied(e: &Evidence, a: &AccessAttributes, who: &Who<'_>, reason: &str) -> Fi
     let authz = e.authz.as_ref().expect("checked by the caller");
     let res = resources::display(a);
     let mut detail = vec![format!(
-        "The API server denies {} {res}{} to {}.{}",
+        "{}The API server denies {} {res}{} to {}.{}",
+        match resolution_note(&authz.resolution) {
+            n if n.is_empty() => n,
+            n => format!("{n}\n"),
+        },
         a.verb,
         in_namespace(a),
         who.describe(),
@@ -237,7 +363,18 @@ fn denied(e: &Evidence, a: &AccessAttributes, who: &Who<'_>, reason: &str) -> Fi
         "verb": a.verb, "group": a.group, "resource": a.resource, "subresource": a.subresource,
         "namespace": a.namespace, "username": who.username, "groups": who.groups,
         "access_policies": policies, "bindings": bound, "reason": reason,
+        "resolved_by": resolved_by(&authz.resolution),
     }))
+}
+
+/// `discovery GROUP/VERSION` or `built-in table`.
+fn resolved_by(r: &Resolution) -> String {
+    match r {
+        Resolution::Discovered { group_version } => format!("discovery {group_version}"),
+        Resolution::BuiltinFallback(_) => "built-in table".into(),
+        Resolution::Unknown { .. } => "unknown".into(),
+        Resolution::NotRecorded => String::new(),
+    }
 }
 
 /// The narrowest EKS access policy that allows `a`.
@@ -330,7 +467,10 @@ fn remedy(e: &Evidence, a: &AccessAttributes, who: &Who<'_>) -> String {
     } else {
         format!("your user {subject}")
     };
-    match who.entry {
+    let entry = who
+        .entry
+        .filter(|_| POLICY_GROUPS.contains(&a.group.as_str()));
+    match entry {
         Some(x) if kind == "User" => format!(
             "Associate an access policy that allows it (run as a cluster administrator):\n{}\n\
              or bind a role to {whose} (as a cluster administrator):\n{yaml}",
@@ -457,8 +597,175 @@ mod tests {
                     namespace: None,
                 }],
             }]),
+            resolution: Resolution::NotRecorded,
         });
         e
+    }
+
+    /// `asking` about a custom resource of example.com, for a caller whose
+    /// entry has `policies` and `groups`.
+    fn asking_custom(
+        policies: Vec<AccessPolicy>,
+        groups: &[&str],
+        answer: AccessAnswer,
+    ) -> Evidence {
+        let mut e = asking("list", "widgets.example.com", "dev", answer);
+        if let Some(EksCall::Ok(Some(x))) = &mut e.eks.as_mut().unwrap().access_entry {
+            x.policies = policies;
+            x.kubernetes_groups = groups.iter().map(|g| g.to_string()).collect();
+        }
+        e.server.as_mut().unwrap().review = Some(Review::Authenticated {
+            username: "dev".into(),
+            uid: None,
+            groups: groups
+                .iter()
+                .map(|g| g.to_string())
+                .chain(["system:authenticated".into()])
+                .collect(),
+            extra: BTreeMap::new(),
+        });
+        let a = e.authz.as_mut().unwrap();
+        a.resolution = Resolution::Discovered {
+            group_version: "example.com/v1".into(),
+        };
+        e
+    }
+
+    #[test]
+    fn custom_resource_denied_to_access_policies_names_the_group_fix() {
+        let e = asking_custom(
+            vec![policy("AmazonEKSEditPolicy", "cluster", &[])],
+            &[],
+            denied(),
+        );
+        let f = expect(
+            &e,
+            Code::AccessPolicyGroupNotCovered,
+            Severity::Error,
+            "access-policy-group-not-covered",
+        );
+        assert!(
+            f.detail
+                .contains("AmazonEKSEditPolicy on the whole cluster"),
+            "{}",
+            f.detail
+        );
+        assert!(
+            f.remedy.contains("apiGroups: [\"example.com\"]"),
+            "{}",
+            f.remedy
+        );
+        assert!(
+            f.remedy.contains("resources: [\"widgets\"]"),
+            "{}",
+            f.remedy
+        );
+        assert!(
+            f.remedy.contains(
+                "aws eks update-access-entry --cluster-name demo --region us-west-2 --principal-arn"
+            ) && f.remedy.contains("--kubernetes-groups widgets-example-com"),
+            "{}",
+            f.remedy
+        );
+        assert!(
+            f.remedy.contains("name: \"widgets-example-com\""),
+            "{}",
+            f.remedy
+        );
+        // The rbac-denied remedy does not offer an access policy either.
+        let d = expect(
+            &e,
+            Code::RbacDenied,
+            Severity::Error,
+            "access-policy-group-not-covered",
+        );
+        assert!(
+            !d.remedy.contains("associate-access-policy"),
+            "{}",
+            d.remedy
+        );
+    }
+
+    #[test]
+    fn custom_resource_fix_binds_an_existing_group_of_the_entry() {
+        let e = asking_custom(
+            vec![policy("AmazonEKSViewPolicy", "cluster", &[])],
+            &["ops"],
+            denied(),
+        );
+        let f = expect(
+            &e,
+            Code::AccessPolicyGroupNotCovered,
+            Severity::Error,
+            "access-policy-group-not-covered",
+        );
+        assert!(f.remedy.contains("name: \"ops\""), "{}", f.remedy);
+        assert!(!f.remedy.contains("update-access-entry"), "{}", f.remedy);
+    }
+
+    #[test]
+    fn custom_resource_not_blamed_on_policies_when_allowed_or_no_policies() {
+        let allowed = AccessAnswer::Allowed {
+            reason: "RBAC".into(),
+        };
+        let e = asking_custom(
+            vec![policy("AmazonEKSEditPolicy", "cluster", &[])],
+            &["ops"],
+            allowed,
+        );
+        assert!(!has(&e, Code::AccessPolicyGroupNotCovered));
+        assert_eq!(verdict(&e), "ok");
+        // RBAC-only callers: plain rbac-denied.
+        let e = asking_custom(vec![], &["ops"], denied());
+        assert!(!has(&e, Code::AccessPolicyGroupNotCovered));
+        assert_eq!(verdict(&e), "rbac-denied");
+        // A built-in group under a policy: not this code.
+        let mut e = asking("list", "secrets", "dev", denied());
+        if let Some(EksCall::Ok(Some(x))) = &mut e.eks.as_mut().unwrap().access_entry {
+            x.policies = vec![policy("AmazonEKSViewPolicy", "cluster", &[])];
+        }
+        assert!(!has(&e, Code::AccessPolicyGroupNotCovered));
+    }
+
+    #[test]
+    fn unknown_resource_is_named_with_near_names() {
+        let mut e = asking(
+            "list",
+            "widgts",
+            "dev",
+            AccessAnswer::Failed("not asked".into()),
+        );
+        e.authz.as_mut().unwrap().resolution = Resolution::Unknown {
+            similar: vec!["widgets.example.com".into()],
+        };
+        let f = expect(
+            &e,
+            Code::ResourceUnknown,
+            Severity::Error,
+            "resource-unknown",
+        );
+        assert!(f.title.contains("widgts"), "{}", f.title);
+        assert!(
+            f.remedy.contains("Did you mean widgets.example.com?"),
+            "{}",
+            f.remedy
+        );
+        assert!(f.remedy.contains("kubectl api-resources"), "{}", f.remedy);
+        assert!(!has(&e, Code::RbacDenied));
+    }
+
+    #[test]
+    fn builtin_fallback_is_said_in_the_denial() {
+        let mut e = asking("list", "secrets", "dev", denied());
+        e.authz.as_mut().unwrap().resolution = Resolution::BuiltinFallback("403 Forbidden".into());
+        let f = expect(&e, Code::RbacDenied, Severity::Error, "rbac-denied");
+        assert!(
+            f.detail
+                .starts_with("Discovery could not be read (403 Forbidden)"),
+            "{}",
+            f.detail
+        );
+        assert_eq!(f.evidence["resolved_by"], "built-in table");
     }
 
     fn denied() -> AccessAnswer {

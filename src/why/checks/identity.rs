@@ -654,6 +654,7 @@ fn entry_findings(ctx: &Ctx<'_>, x: &AccessEntryInfo) -> Vec<Finding> {
     }
     if let Some(ns) = super::authorization::asked_namespace(ctx.e)
         && !super::authorization::allowed(ctx.e)
+        && super::authorization::group_covered(ctx.e)
     {
         out.extend(policy_scope(x, &ns, &args));
     }
