@@ -765,8 +765,15 @@ fn endpoint_unreachable_when_it_never_answers_ends_within_the_timeout() {
     let r = run_within(c, std::time::Duration::from_secs(10));
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     // A handshake that never finishes is unreachable, and only that: no
-    // certificate was presented, so nothing "does not verify".
-    assert_eq!(errors(&v), ["endpoint-unreachable"], "{v}");
+    // certificate was presented, so nothing "does not verify". (The server
+    // was moved, so DescribeCluster, when it answers in time, also says the
+    // kubeconfig's server is not the cluster's endpoint: true, and beside
+    // the point here.)
+    let network: Vec<_> = errors(&v)
+        .into_iter()
+        .filter(|c| c != "cluster-endpoint-mismatch")
+        .collect();
+    assert_eq!(network, ["endpoint-unreachable"], "{v}");
 }
 
 #[test]

@@ -29,7 +29,7 @@ use time::OffsetDateTime;
 pub type Check = fn(&Evidence) -> Vec<Finding>;
 
 /// The checks, in area order.
-pub const CHECKS: [Check; 10] = [
+pub const CHECKS: [Check; 12] = [
     kubeconfig::check,
     credentials::check,
     signer::check,

@@ -438,6 +438,7 @@ mod tests {
                 EksCall::Ok(RoleInfo {
                     arn: ROLE.into(),
                     trust_policy: Some(doc.to_string()),
+                    created: None,
                 }),
             )],
         });
@@ -452,6 +453,7 @@ mod tests {
         facts(e).roles[0].1 = EksCall::Ok(RoleInfo {
             arn: ROLE.into(),
             trust_policy: Some(doc.to_string()),
+            created: None,
         });
     }
 
