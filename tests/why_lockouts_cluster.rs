@@ -241,11 +241,25 @@ fn as_alice(sim: &Sim) -> Sandbox {
     sb
 }
 
+/// The aws-auth ConfigMap exported as the remedy of aws-auth-unreadable
+/// says, with the real kubectl through the admin context (alice, not let
+/// in, cannot read it).
+fn exported_aws_auth(sb: &Sandbox) -> String {
+    let mut c = sb.command(kubectl());
+    c.env_remove("AWS_SESSION_TOKEN").args([
+        "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "yaml", "--context", "admin",
+    ]);
+    let out = run(c);
+    out.ok();
+    sb.write("aws-auth.yaml", &out.stdout).display().to_string()
+}
+
 #[test]
 fn sso_role_mapping_stale() {
     let sim = reprovisioned(OLD_SUFFIX);
     let sb = as_alice(&sim);
-    let (code, r) = why(&sb, &[]);
+    let file = exported_aws_auth(&sb);
+    let (code, r) = why(&sb, &["--aws-auth-file", &file]);
     let f = finding(&r, "sso-role-mapping-stale", "error");
     let new =
         format!("arn:aws:iam::111122223333:role/AWSReservedSSO_AdministratorAccess_{NEW_SUFFIX}");
@@ -260,7 +274,8 @@ fn sso_role_mapping_stale() {
 fn healthy_sso_role_mapped_with_its_current_suffix() {
     let sim = reprovisioned(NEW_SUFFIX);
     let sb = as_alice(&sim);
-    let (code, r) = why(&sb, &[]);
+    let file = exported_aws_auth(&sb);
+    let (code, r) = why(&sb, &["--aws-auth-file", &file]);
     assert_eq!(errors(&r), Vec::<String>::new());
     assert_verdict(code, &r, "ok", 0);
 }
