@@ -9,6 +9,7 @@ pub mod cache_cmd;
 pub mod child;
 pub mod cli;
 pub mod completion;
+pub mod domain;
 pub mod exec_credential;
 pub mod fsio;
 pub mod kube;

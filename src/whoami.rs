@@ -8,6 +8,7 @@
 
 use crate::aws::Env;
 use crate::aws_session;
+use crate::domain::arn::{self, Arn};
 use anyhow::{Result, bail};
 use serde::Serialize;
 use std::io::Write;
@@ -58,32 +59,25 @@ pub struct Principal {
 
 /// Reduces a GetCallerIdentity ARN to the principal to map.
 pub fn principal(arn: &str) -> Result<Principal> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [_, partition, service, _, account, resource] = parts[..] else {
+    let Some(a) = Arn::parse(arn) else {
         bail!("{arn:?} is not an ARN");
     };
-    let p = |kind, name: &str, session: Option<&str>, principal_arn: String| Principal {
+    let p = |kind, name: &str, principal_arn: String| Principal {
         kind,
-        partition: partition.to_string(),
-        account: account.to_string(),
+        partition: a.partition.clone(),
+        account: a.account.clone(),
         name: name.to_string(),
-        session: session.map(str::to_string),
+        session: a.session_name().map(str::to_string),
         principal_arn,
     };
-    match (service, resource.split_once('/')) {
-        ("sts", Some(("assumed-role", rest))) => {
-            let (role, session) = rest.split_once('/').unwrap_or((rest, ""));
-            let iam = format!("arn:{partition}:iam::{account}:role/{role}");
-            Ok(p(Kind::AssumedRole, role, Some(session), iam))
-        }
-        ("sts", Some(("federated-user", name))) => {
-            Ok(p(Kind::FederatedUser, name, None, arn.to_string()))
-        }
-        ("iam", Some(("user", path_and_name))) => {
-            let name = path_and_name.rsplit('/').next().unwrap_or(path_and_name);
-            Ok(p(Kind::User, name, None, arn.to_string()))
-        }
-        ("iam", None) if resource == "root" => Ok(p(Kind::Root, "root", None, arn.to_string())),
+    match (a.kind(), a.name()) {
+        (arn::Kind::AssumedRole, Some(role)) => match a.session_role() {
+            Some(iam) => Ok(p(Kind::AssumedRole, role, iam)),
+            None => bail!("{arn:?} is not a user, assumed-role or root ARN"),
+        },
+        (arn::Kind::FederatedUser, Some(name)) => Ok(p(Kind::FederatedUser, name, arn.to_string())),
+        (arn::Kind::User, Some(name)) => Ok(p(Kind::User, name, arn.to_string())),
+        (arn::Kind::Root, _) if a.resource == "root" => Ok(p(Kind::Root, "root", arn.to_string())),
         _ => bail!("{arn:?} is not a user, assumed-role or root ARN"),
     }
 }
@@ -256,7 +250,7 @@ pub fn run(args: &WhoamiArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
 
 /// The region STS is asked in when nothing names one (any region answers
 /// GetCallerIdentity for the whole partition).
-const FALLBACK_REGION: &str = "us-east-1";
+const FALLBACK_REGION: &str = crate::domain::partition::GLOBAL_STS_REGION;
 
 async fn gather(args: &WhoamiArgs, env: &Env) -> Result<Report> {
     let s = aws_session::open(
@@ -289,10 +283,10 @@ async fn gather(args: &WhoamiArgs, env: &Env) -> Result<Report> {
             Err(e) => note = Some(format!("{e:#}")),
         }
     }
-    let sso = p.name.starts_with("AWSReservedSSO_")
+    let sso = p.name.starts_with(arn::SSO_ROLE_PREFIX)
         || iam_path
             .as_deref()
-            .is_some_and(|x| x.contains("/aws-reserved/sso.amazonaws.com/"));
+            .is_some_and(|x| x.contains(arn::SSO_ROLE_PATH_PREFIX));
     let mappings = mappings(&p, iam_arn.as_deref(), args, &s.region);
     Ok(Report {
         schema: "eksauth.whoami/v1",

@@ -65,24 +65,6 @@ pub async fn describe(client: &Client, name: &str) -> EksCall<ClusterInfo> {
     }
 }
 
-/// The IAM path stripped from a role or user ARN (`role/a/b/R` → `role/R`).
-fn without_path(arn: &str) -> String {
-    match arn
-        .split_once(":role/")
-        .or_else(|| arn.split_once(":user/"))
-    {
-        Some((head, rest)) => {
-            let kind = if arn.contains(":role/") {
-                "role"
-            } else {
-                "user"
-            };
-            format!("{head}:{kind}/{}", rest.rsplit('/').next().unwrap_or(rest))
-        }
-        None => arn.to_string(),
-    }
-}
-
 /// Every principal ARN with an access entry on the cluster.
 pub async fn list_entries(client: &Client, cluster: &str) -> EksCall<Vec<String>> {
     let mut all = Vec::new();
@@ -111,7 +93,7 @@ const MAX_ENTRIES: usize = 10_000;
 pub fn entry_of<'a>(listed: &'a [String], principal: &str) -> Option<&'a String> {
     listed
         .iter()
-        .find(|a| without_path(a).eq_ignore_ascii_case(principal))
+        .find(|a| crate::domain::arn::strip_path(a).eq_ignore_ascii_case(principal))
 }
 
 /// The access entry `arn` (as listed), with its policies.
@@ -239,28 +221,5 @@ pub async fn addon_status(client: &Client, cluster: &str, addon: &str) -> EksCal
                 .unwrap_or_default(),
         ),
         Err(e) => classify(&e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_stripped_for_matching() {
-        assert_eq!(
-            without_path(
-                "arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_X_1"
-            ),
-            "arn:aws:iam::1:role/AWSReservedSSO_X_1"
-        );
-        assert_eq!(
-            without_path("arn:aws:iam::1:user/team/alice"),
-            "arn:aws:iam::1:user/alice"
-        );
-        assert_eq!(
-            without_path("arn:aws:iam::1:role/R"),
-            "arn:aws:iam::1:role/R"
-        );
     }
 }

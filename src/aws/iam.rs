@@ -30,11 +30,8 @@ where
     }
 }
 
-/// The role's name: the last segment of `arn:...:role/path/NAME`.
-pub fn role_name(role_arn: &str) -> Option<&str> {
-    let (_, rest) = role_arn.split_once(":role/")?;
-    rest.rsplit('/').next().filter(|n| !n.is_empty())
-}
+// ARN helpers are the domain's; these paths stay for the checks that use them.
+pub use crate::domain::arn::{issuer_host_path, role_name};
 
 /// GetRole, with the trust policy URL-decoded (IAM returns it encoded).
 pub async fn get_role(client: &Client, name: &str) -> EksCall<RoleInfo> {
@@ -53,15 +50,6 @@ pub async fn get_role(client: &Client, name: &str) -> EksCall<RoleInfo> {
         },
         Err(e) => classify(&e),
     }
-}
-
-/// The issuer without its scheme and trailing slash, as IAM names providers.
-pub fn issuer_host_path(issuer: &str) -> String {
-    issuer
-        .trim()
-        .trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_string()
 }
 
 /// The IAM OIDC provider for `issuer`, if the caller's account has one.
@@ -91,21 +79,5 @@ pub async fn oidc_provider(client: &Client, issuer: &str) -> EksCall<Option<Oidc
             client_ids: o.client_id_list.unwrap_or_default(),
         })),
         Err(e) => classify(&e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn role_names_and_issuers() {
-        assert_eq!(role_name("arn:aws:iam::1:role/a/b/App"), Some("App"));
-        assert_eq!(role_name("arn:aws:iam::1:role/App"), Some("App"));
-        assert_eq!(role_name("arn:aws:iam::1:user/App"), None);
-        assert_eq!(
-            issuer_host_path("https://oidc.eks.us-west-2.amazonaws.com/id/AB/"),
-            "oidc.eks.us-west-2.amazonaws.com/id/AB"
-        );
     }
 }

@@ -105,14 +105,8 @@ pub fn session_state(home: &Path, sso: &SsoProfile, now: OffsetDateTime) -> SsoS
     }
 }
 
-/// The exact command that starts a new session.
-pub fn login_command(profile: &str) -> String {
-    if profile == "default" {
-        "aws sso login".to_string()
-    } else {
-        format!("aws sso login --profile {profile}")
-    }
-}
+/// The exact command that starts a new session (pure: the domain's).
+pub use crate::domain::sso::login_command;
 
 #[cfg(test)]
 mod tests {
@@ -180,11 +174,5 @@ mod tests {
             session_state(home.path(), &s, now),
             SsoSessionState::Missing
         );
-    }
-
-    #[test]
-    fn login_command_names_the_profile() {
-        assert_eq!(login_command("dev"), "aws sso login --profile dev");
-        assert_eq!(login_command("default"), "aws sso login");
     }
 }

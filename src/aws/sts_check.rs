@@ -62,7 +62,7 @@ pub fn may_send(url: &str, endpoint_override: bool) -> bool {
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or("");
     uri.scheme_str() == Some("https")
         && !authority.contains('@')
-        && crate::why::inspect::sts_host(authority).is_some()
+        && crate::domain::partition::sts_host(authority).is_some()
 }
 
 /// GETs `url` with `x-k8s-aws-id: cluster`; the answer and STS's Date.
@@ -91,7 +91,7 @@ pub async fn ask(
     };
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
     let req = http::Request::get(url)
-        .header("x-k8s-aws-id", cluster)
+        .header(crate::domain::token::CLUSTER_ID_HEADER, cluster)
         .header("accept", "application/json")
         .body(Empty::new());
     let Ok(req) = req else {

@@ -6,7 +6,7 @@
 //! sets a value wins, as in client-go). Problems are returned as facts
 //! ([`KubeconfigFacts`]), not errors, because `why` reports them.
 
-use crate::platform::Tool;
+use crate::domain::exec_entry::{Tool, exec_tool};
 use crate::secret::Secret;
 use crate::why::evidence::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
 use kube::config::{ExecConfig, Kubeconfig};
@@ -210,14 +210,9 @@ fn static_token(facts: &mut KubeconfigFacts, info: &kube::config::AuthInfo) {
 
 /// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME`, as `aws eks update-kubeconfig` names things.
 fn read_arn(facts: &mut KubeconfigFacts, name: &str) {
-    let parts: Vec<&str> = name.splitn(6, ':').collect();
-    if parts.len() == 6 && parts[0] == "arn" && parts[2] == "eks" {
-        if let Some(cluster) = parts[5].strip_prefix("cluster/") {
-            facts
-                .arn_cluster_name
-                .get_or_insert_with(|| cluster.to_string());
-            facts.arn_region.get_or_insert_with(|| parts[3].to_string());
-        }
+    if let Some((region, cluster)) = crate::domain::arn::eks_cluster(name) {
+        facts.arn_cluster_name.get_or_insert(cluster);
+        facts.arn_region.get_or_insert(region);
     }
 }
 
@@ -247,7 +242,7 @@ pub fn exec_entry(exec: &ExecConfig) -> ExecEntry {
         })
         .collect();
     let has = |a: &str| args.iter().any(|x| x == a);
-    let kind = match crate::platform::exec_tool(&command) {
+    let kind = match exec_tool(&command) {
         Tool::Aws if has("get-token") => ExecKind::AwsCli,
         Tool::AwsIamAuthenticator => ExecKind::Authenticator,
         Tool::KubectlEksauth if has("token") || has("get-token") => ExecKind::EksAuth,

@@ -6,8 +6,6 @@
 //!   for the AWS SDK's (they differ on Windows when `HOME` is set).
 //! - [`look_path`]: finding an exec command the way the OS does
 //!   (`PATHEXT` on Windows), and [`lookup_candidates`], the pure rule.
-//! - [`exec_tool`]: which tool an exec entry's command runs, shared by
-//!   `why` and `setup --migrate`.
 //! - [`open_browser`]: opening an address without a shell.
 //! - [`ec2_hardware`]: whether this machine is an EC2 instance, for the
 //!   instance-role credentials.
@@ -18,13 +16,11 @@
 
 mod browser;
 mod ec2;
-mod exec_tool;
 mod home;
 mod lookup;
 
 pub use browser::{browser_command, open_browser};
 pub use ec2::{Hardware, ec2_hardware, linux_hardware};
-pub use exec_tool::{Tool, exec_tool};
 pub use home::{aws_home, aws_home_from, home_dir};
 pub use lookup::{look_path, lookup_candidates};
 

@@ -6,12 +6,12 @@
 
 use super::edit::TokenExec;
 use super::yaml::Node;
+use crate::domain::exec_entry::{Tool, exec_tool};
 use crate::exec_credential::V1ALPHA1;
-use crate::platform::Tool;
 
 /// The region aws-iam-authenticator signs for when it is given none (its
 /// global STS endpoint); any regional STS host of the partition is accepted.
-pub const AUTHENTICATOR_DEFAULT_REGION: &str = "us-east-1";
+pub const AUTHENTICATOR_DEFAULT_REGION: &str = crate::domain::partition::GLOBAL_STS_REGION;
 
 /// What migrating one user entry did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum Outcome {
 /// Which tool an exec command names, by its file name (the classifier
 /// `why` uses too).
 fn tool(command: &str) -> Option<&'static str> {
-    match crate::platform::exec_tool(command) {
+    match exec_tool(command) {
         Tool::Aws => Some("aws"),
         Tool::AwsIamAuthenticator => Some("aws-iam-authenticator"),
         Tool::KubectlEksauth => Some("kubectl-eksauth"),

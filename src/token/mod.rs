@@ -20,15 +20,11 @@ use crate::secret::Secret;
 use anyhow::{Context, Result};
 use cache::{CacheKey, Entry, SignedWith, TokenCache};
 use std::io::Write;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 use time::OffsetDateTime;
 
-/// The cushion `aws eks get-token` and the authenticator use: tokens live 15
-/// minutes on the server, clients are told 14 so they refresh in time.
-pub const TOKEN_REPORTED_LIFETIME: Duration = Duration::from_secs(14 * 60);
-/// The least lifetime ever reported: kube-rs reruns the plugin when under
-/// 60 s remain, so anything shorter would rerun it on every request.
-pub const MIN_REPORTED_LIFETIME: Duration = Duration::from_secs(60);
+pub use crate::domain::partition::partition;
+pub use crate::domain::token::{MIN_REPORTED_LIFETIME, TOKEN_REPORTED_LIFETIME};
 
 /// The token command's inputs (from the command line).
 #[derive(Debug, Clone, Default)]
@@ -63,19 +59,6 @@ pub fn expiration(
         exp = exp.min(c);
     }
     exp.max(now + MIN_REPORTED_LIFETIME)
-}
-
-/// The AWS partition of a region: it changes the STS host and so the token.
-pub fn partition(region: &str) -> &'static str {
-    match region {
-        r if r.starts_with("cn-") => "aws-cn",
-        r if r.starts_with("us-gov-") => "aws-us-gov",
-        r if r.starts_with("us-isob-") => "aws-iso-b",
-        r if r.starts_with("us-iso-") => "aws-iso",
-        r if r.starts_with("eu-isoe-") => "aws-iso-e",
-        r if r.starts_with("us-isof-") => "aws-iso-f",
-        _ => "aws",
-    }
 }
 
 /// Environment variables that change which STS endpoint is signed for.
@@ -404,19 +387,6 @@ mod tests {
             matches!(mfa_prompt(true, false), MfaPrompt::Never(why) if why.contains("interactive: false")),
             "kubectl said no"
         );
-    }
-
-    #[test]
-    fn partitions_by_region_prefix() {
-        for (r, p) in [
-            ("us-west-2", "aws"),
-            ("cn-north-1", "aws-cn"),
-            ("us-gov-west-1", "aws-us-gov"),
-            ("us-iso-east-1", "aws-iso"),
-            ("us-isob-east-1", "aws-iso-b"),
-        ] {
-            assert_eq!(partition(r), p, "{r}");
-        }
     }
 
     #[test]

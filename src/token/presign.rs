@@ -17,16 +17,10 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-/// Every EKS token starts with this; the authenticator rejects anything else.
-pub const TOKEN_PREFIX: &str = "k8s-aws-v1.";
-/// The signed header that binds a token to one cluster (name, or ID on Outposts).
-pub const CLUSTER_ID_HEADER: &str = "x-k8s-aws-id";
-/// Sent for compatibility only: STS ignores it, the token lives 15 minutes.
-const PRESIGN_EXPIRES: Duration = Duration::from_secs(60);
-/// The STS request the token stands for.
-const BASE_QUERY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
+use crate::domain::token::{BASE_QUERY, PRESIGN_EXPIRES};
+pub use crate::domain::token::{CLUSTER_ID_HEADER, TOKEN_PREFIX};
 
 /// What RFC 3986 leaves unreserved; botocore quotes everything else, and so
 /// must we for the same bytes.
@@ -107,6 +101,7 @@ fn lay_out_url(base: &str, params: &[(&str, std::borrow::Cow<'static, str>)]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn at(rfc3339: &str) -> SystemTime {
         let t =

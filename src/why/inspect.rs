@@ -12,23 +12,16 @@
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::json;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
-/// Every EKS token starts with this.
-pub const PREFIX: &str = "k8s-aws-v1.";
-
-/// The authenticator refuses tokens over 4 KiB.
-pub const MAX_TOKEN_BYTES: usize = 4096;
-
-/// A presigned GetCallerIdentity URL is accepted for 15 minutes after
-/// X-Amz-Date, whatever X-Amz-Expires says; nobody can make it longer.
-pub const TOKEN_LIFETIME: Duration = Duration::minutes(15);
-
-/// The authenticator accepts X-Amz-Expires in 0..=900 (and then ignores it).
-pub const MAX_EXPIRES: i64 = 900;
-
-/// The signed header that binds a token to one cluster.
-pub const CLUSTER_HEADER: &str = "x-k8s-aws-id";
+// The token's fixed facts and the STS hosts are the domain's; these names
+// stay for the checks that import them from here.
+pub use crate::domain::partition::sts_host;
+use crate::domain::token::AMZ_DATE;
+pub use crate::domain::token::{
+    CLUSTER_ID_HEADER as CLUSTER_HEADER, MAX_EXPIRES, MAX_TOKEN_BYTES, TOKEN_LIFETIME,
+    TOKEN_PREFIX as PREFIX,
+};
 
 /// The query keys the authenticator allows (compared lowercase).
 const ALLOWED_KEYS: [&str; 9] = [
@@ -51,10 +44,6 @@ const RAW_URL: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::RequireNone)
         .with_decode_allow_trailing_bits(true),
 );
-
-/// SigV4's X-Amz-Date layout, e.g. `20260101T000000Z`.
-const AMZ_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
-    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 
 /// One rule of the authenticator, in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -324,54 +313,6 @@ fn split_url(url: &str) -> Option<(String, String, String, String)> {
         path,
         query.to_string(),
     ))
-}
-
-/// The DNS domains of a partition's STS hosts: regular, then dual-stack.
-const PARTITION_DOMAINS: [(&str, &str, Option<&str>); 7] = [
-    ("aws", "amazonaws.com", Some("api.aws")),
-    (
-        "aws-cn",
-        "amazonaws.com.cn",
-        Some("api.amazonwebservices.com.cn"),
-    ),
-    ("aws-us-gov", "amazonaws.com", Some("api.aws")),
-    ("aws-iso", "c2s.ic.gov", None),
-    ("aws-iso-b", "sc2s.sgov.gov", None),
-    ("aws-iso-e", "cloud.adc-e.uk", None),
-    ("aws-iso-f", "csp.hci.ic.gov", None),
-];
-
-/// The partition and region of an STS host EKS accepts: the legacy global
-/// `sts.amazonaws.com` (aws only), or `sts[-fips].<region>.<domain>` with
-/// the regular or dual-stack domain of the region's partition. A port makes
-/// any host invalid (the authenticator compares `host[:port]`).
-pub fn sts_host(host: &str) -> Option<(&'static str, String)> {
-    if host == "sts.amazonaws.com" {
-        return Some(("aws", "us-east-1".into()));
-    }
-    let (first, rest) = host.split_once('.')?;
-    if first != "sts" && first != "sts-fips" {
-        return None;
-    }
-    let (region, domain) = rest.split_once('.')?;
-    if !is_region(region) {
-        return None;
-    }
-    let partition = crate::token::partition(region);
-    let (_, regular, dual) = PARTITION_DOMAINS.iter().find(|(p, _, _)| *p == partition)?;
-    (domain == *regular || Some(domain) == *dual).then(|| (partition, region.to_string()))
-}
-
-/// `us-west-2`, `us-gov-west-1`, `eu-isoe-west-1`: lowercase words and a number.
-fn is_region(s: &str) -> bool {
-    let words: Vec<&str> = s.split('-').collect();
-    words.len() >= 3
-        && words[..words.len() - 1]
-            .iter()
-            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()))
-        && words
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Go's url.ParseQuery: `&`-separated, `+` is a space, `%XX` must be valid,
@@ -800,35 +741,6 @@ mod tests {
                 "{name}: {:?}",
                 inspect(&token, now).violations
             );
-        }
-    }
-
-    #[test]
-    fn sts_hosts_of_every_partition() {
-        let cases = [
-            ("sts.amazonaws.com", Some("aws")),
-            ("sts.us-east-1.amazonaws.com", Some("aws")),
-            ("sts-fips.us-east-2.amazonaws.com", Some("aws")),
-            ("sts.eu-west-1.api.aws", Some("aws")),
-            ("sts.cn-north-1.amazonaws.com.cn", Some("aws-cn")),
-            (
-                "sts.cn-northwest-1.api.amazonwebservices.com.cn",
-                Some("aws-cn"),
-            ),
-            ("sts.us-gov-west-1.amazonaws.com", Some("aws-us-gov")),
-            ("sts.us-iso-east-1.c2s.ic.gov", Some("aws-iso")),
-            ("sts.us-isob-east-1.sc2s.sgov.gov", Some("aws-iso-b")),
-            ("sts.eu-isoe-west-1.cloud.adc-e.uk", Some("aws-iso-e")),
-            ("sts.us-isof-south-1.csp.hci.ic.gov", Some("aws-iso-f")),
-            ("sts.us-west-2.amazonaws.com.cn", None),
-            ("sts.us-iso-east-1.amazonaws.com", None),
-            ("sts.cn.amazonaws.com", None),
-            ("ec2.us-west-2.amazonaws.com", None),
-            ("sts.us-west-2.amazonaws.com.evil.com", None),
-            ("127.0.0.1:4566", None),
-        ];
-        for (host, want) in cases {
-            assert_eq!(sts_host(host).map(|(p, _)| p), want, "{host}");
         }
     }
 

@@ -1,8 +1,9 @@
-//! Which tool an exec entry's command runs, by its file name: the one
-//! classifier `why` and `setup --migrate` share. A Windows command may be
-//! written with `\` and carry the extension Windows runs it by (`.exe`,
-//! `.cmd`, `.bat`, any case, as the name itself), so `C:\Tools\aws.cmd` is the AWS CLI and
-//! `kubectl-eksauth.exe` is this plugin.
+//! Which tool a kubeconfig exec entry's command runs, by its file name: the
+//! one classifier `why` and `setup --migrate` share. A Windows command may
+//! be written with `\` and carry the extension Windows runs it by (`.exe`,
+//! `.cmd`, `.bat`, any case, as the name itself), so `C:\Tools\aws.cmd` is
+//! the AWS CLI and `kubectl-eksauth.exe` is this plugin. Pure: the name is
+//! read, never looked up.
 
 /// The tool a command names. Its arguments decide the rest (`aws` runs an
 /// EKS token only as `aws eks get-token`).
@@ -72,6 +73,43 @@ mod tests {
             ("awscli.exe", Tool::Other),
             ("", Tool::Other),
             ("é.exe", Tool::Other),
+        ];
+        for (command, want) in cases {
+            assert_eq!(exec_tool(command), want, "{command}");
+        }
+    }
+
+    #[test]
+    fn windows_paths_and_extensions() {
+        let cases = [
+            (r"C:\tools\aws.exe", Tool::Aws),
+            (r"C:\tools\aws.CMD", Tool::Aws),
+            (r"\\server\share\bin\Aws.Bat", Tool::Aws),
+            (r"C:\tools/mixed\kubectl-eksauth.EXE", Tool::KubectlEksauth),
+            (r".\aws-iam-authenticator.exe", Tool::AwsIamAuthenticator),
+            (r"C:\Program Files\Kubernetes\kubectl.exe", Tool::Kubectl),
+            (r"C:\tools\aws.exe.exe", Tool::Other),
+            (r"C:\tools\aws.ps1", Tool::Other),
+            (r"C:\tools\", Tool::Other),
+            (r"C:\aws\", Tool::Other),
+            (".exe", Tool::Other),
+        ];
+        for (command, want) in cases {
+            assert_eq!(exec_tool(command), want, "{command}");
+        }
+    }
+
+    #[test]
+    fn unix_paths_are_not_read_as_extensions() {
+        let cases = [
+            ("./aws", Tool::Aws),
+            ("../bin/kubectl-eksauth", Tool::KubectlEksauth),
+            ("/usr/bin/aws/", Tool::Other),
+            ("/opt/aws.exe/kubectl", Tool::Kubectl),
+            (
+                "/home/me/.local/bin/aws-iam-authenticator",
+                Tool::AwsIamAuthenticator,
+            ),
         ];
         for (command, want) in cases {
             assert_eq!(exec_tool(command), want, "{command}");
