@@ -7,6 +7,7 @@
 //! kubeconfig's tokens and passwords, tokens seen during the run); control
 //! characters and terminal escapes are printed escaped.
 
+use crate::domain::token::TOKEN_PREFIX;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -34,8 +35,9 @@ static URL_PARAM: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// An EKS token (the presigned URL, base64url-encoded).
-static EKS_TOKEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"k8s-aws-v1\.[A-Za-z0-9_\-=]+").expect("valid regex"));
+static EKS_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"{}[A-Za-z0-9_\-=]+", regex::escape(TOKEN_PREFIX))).expect("valid regex")
+});
 
 /// `Authorization: Bearer X`, `bearer X`.
 static BEARER: LazyLock<Regex> =
@@ -154,11 +156,11 @@ impl Redactor {
                 s = s.replace(v.as_str(), REDACTED);
             }
         }
-        let s = EKS_TOKEN.replace_all(&s, format!("k8s-aws-v1.{REDACTED}"));
+        let s = EKS_TOKEN.replace_all(&s, format!("{TOKEN_PREFIX}{REDACTED}"));
         let s = URL_PARAM.replace_all(&s, format!("${{1}}${{2}}{REDACTED}"));
         let s = BEARER.replace_all(&s, format!("${{1}}{REDACTED}"));
         let s = KEY_VALUE.replace_all(&s, |c: &regex::Captures| {
-            if c[2].starts_with(REDACTED) || c[2].starts_with("k8s-aws-v1.") {
+            if c[2].starts_with(REDACTED) || c[2].starts_with(TOKEN_PREFIX) {
                 c[0].to_string()
             } else {
                 format!("{}{REDACTED}", &c[1])

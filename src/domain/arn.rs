@@ -217,6 +217,17 @@ pub fn is_sso_role(arn: &str) -> bool {
                 .is_some_and(|p| p.starts_with(SSO_ROLE_PATH_PREFIX)))
 }
 
+/// `(permission set, suffix)` of an `AWSReservedSSO_<set>_<suffix>` role ARN
+/// (path or not), or of the role in an assumed-role ARN.
+pub fn sso_parts(arn: &str) -> Option<(String, String)> {
+    let principal = canonicalize(arn)?;
+    let name = strip_path(&principal);
+    let name = name.rsplit('/').next()?;
+    let rest = name.strip_prefix(SSO_ROLE_PREFIX)?;
+    let (set, suffix) = rest.rsplit_once('_')?;
+    (!set.is_empty() && !suffix.is_empty()).then(|| (set.to_string(), suffix.to_string()))
+}
+
 /// The role's name: the last segment of `...:role/path/NAME`. Lenient on
 /// purpose (any string with `:role/`): it names the role to look up or to
 /// show in a command, whatever else the ARN gets wrong.
@@ -371,6 +382,31 @@ mod tests {
         assert!(!is_sso_role("arn:aws:sts::1:assumed-role/Dev/alice"));
         let a = Arn::parse("arn:aws:iam::1:role/x/Dev").unwrap();
         assert_eq!(a.to_string(), "arn:aws:iam::1:role/x/Dev");
+    }
+
+    #[test]
+    fn sso_parts_of_arns() {
+        let want = Some(("Admin".to_string(), "0123abcd".to_string()));
+        assert_eq!(
+            sso_parts("arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123abcd"),
+            want
+        );
+        assert_eq!(
+            sso_parts(
+                "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_Admin_0123abcd"
+            ),
+            want
+        );
+        assert_eq!(
+            sso_parts("arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123abcd/a@b.c"),
+            want
+        );
+        assert_eq!(sso_parts("arn:aws:iam::111122223333:role/Dev"), None);
+        assert_eq!(
+            sso_parts("arn:aws:iam::1:role/AWSReservedSSO_Data_Eng_ffff"),
+            Some(("Data_Eng".into(), "ffff".into()))
+        );
+        assert_eq!(sso_parts("arn:aws:iam::1:role/AWSReservedSSO_Admin_"), None);
     }
 
     #[test]

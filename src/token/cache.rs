@@ -146,7 +146,7 @@ impl Entry {
 
 /// X-Amz-Date of a `k8s-aws-v1.` token (None when it has none).
 fn signed_at(token: &str) -> Option<OffsetDateTime> {
-    let body = token.strip_prefix("k8s-aws-v1.")?;
+    let body = token.strip_prefix(crate::domain::token::TOKEN_PREFIX)?;
     let url = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(body)
         .ok()?;
@@ -154,8 +154,7 @@ fn signed_at(token: &str) -> Option<OffsetDateTime> {
     let raw = url
         .split(['?', '&'])
         .find_map(|p| p.strip_prefix("X-Amz-Date="))?;
-    let layout = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::PrimitiveDateTime::parse(raw, layout)
+    time::PrimitiveDateTime::parse(raw, crate::domain::token::AMZ_DATE)
         .ok()
         .map(time::PrimitiveDateTime::assume_utc)
 }
