@@ -8,10 +8,11 @@
 //! the name is unknown. No finding ever carries a secret: the token is
 //! inspected here, and only its non-secret parts go into findings.
 
+pub mod access_entries;
 pub mod authorization;
+pub mod aws_auth;
 pub mod cluster;
 pub mod credentials;
-pub mod entries;
 pub mod identity;
 pub mod irsa;
 pub mod kubeconfig;
@@ -28,16 +29,20 @@ use time::OffsetDateTime;
 /// A check: a pure function of the evidence.
 pub type Check = fn(&Evidence) -> Vec<Finding>;
 
-/// The checks, in area order.
-pub const CHECKS: [Check; 12] = [
+/// The checks, in area order; within an area, the order their findings
+/// are shown in.
+pub const CHECKS: [Check; 15] = [
     kubeconfig::check,
     credentials::check,
     signer::check,
     token::check,
     sts::check,
     cluster::check,
+    identity::who,
+    aws_auth::check,
+    access_entries::grants,
     identity::check,
-    entries::check,
+    access_entries::check,
     authorization::check,
     network::check,
     irsa::check,
