@@ -1,9 +1,9 @@
 //! The report of `why`: the findings, the verdict, and its two renderings.
 //!
-//! The verdict is the code of the most fundamental error, picked by
-//! [`VERDICT_PRIORITY`] (what breaks first on kubectl's way to the cluster,
-//! and the specific cause before the symptom); `ok` when no finding is an
-//! error. JSON is the contract's shape (`eksauth.why/v1`); text is for
+//! The verdict is the code of the most fundamental error, picked by the
+//! rank of each code's rule (what breaks first on kubectl's way to the
+//! cluster, and the specific cause before the symptom: see
+//! [`super::finding::Rule::rank`]); `ok` when no finding is an error. JSON is the contract's shape (`eksauth.why/v1`); text is for
 //! people: the answer on the first line, then its fix, then every check by
 //! area, in lines under 100 columns. Nothing here does I/O or sees a
 //! secret: the report is built from findings and non-secret evidence.
@@ -23,89 +23,6 @@ pub const SCHEMA_ALL: &str = "eksauth.why-all/v1";
 
 /// Text lines stay under 100 columns.
 const WIDTH: usize = 99;
-
-/// Which error is the root cause when several are found: the first in this
-/// list. Order: the kubeconfig, the exec command, its credentials, the
-/// token's shape, the clock, the token's age; the cluster as EKS describes
-/// it (a stale endpoint or CA explains a network failure, not the other way
-/// round); the network; STS; the cluster name signed; the mapping, its
-/// specific causes before "not mapped" before the bare 401; authorization;
-/// then IAM roles for service accounts, in the order a pod's credentials
-/// depend on them (the ServiceAccount, its annotation, the role, the OIDC
-/// provider, the trust policy, the pod itself).
-pub const VERDICT_PRIORITY: &[Code] = &[
-    Code::KubeconfigMissing,
-    Code::KubeconfigInvalid,
-    Code::ContextMissing,
-    Code::ExecCommandNotFound,
-    Code::ExecApiVersionDeprecated,
-    Code::ExecFailed,
-    Code::KubeconfigStaticToken,
-    Code::ProfileNotFound,
-    Code::SsoSessionMissing,
-    Code::SsoSessionExpired,
-    Code::MfaRequired,
-    Code::AwsTlsUntrusted,
-    Code::CredentialsMissing,
-    Code::AssumeRoleDenied,
-    Code::CredentialsExpired,
-    Code::TokenTooLarge,
-    Code::TokenFormatInvalid,
-    Code::TokenStsHostRejected,
-    Code::TokenClusterHeaderUnsigned,
-    Code::ClockSkew,
-    Code::TokenExpired,
-    Code::ClusterNotFound,
-    Code::ClusterNotActive,
-    Code::ClusterEndpointMismatch,
-    Code::ClusterCaMismatch,
-    Code::EndpointDnsFailed,
-    Code::EndpointPrivateOnly,
-    Code::EndpointPublicCidrs,
-    Code::EndpointUnreachable,
-    Code::EndpointTlsMismatch,
-    Code::EndpointBadAnswer,
-    Code::StsUnreachable,
-    Code::StsInvalidClientToken,
-    Code::StsThrottled,
-    Code::TokenClusterMismatch,
-    Code::StsSignatureMismatch,
-    Code::CredentialsEnvOverridesProfile,
-    Code::AuthModeApiIgnoresConfigmap,
-    Code::AccessEntryStalePrincipal,
-    Code::SsoRoleMappingStale,
-    Code::AwsAuthInvalid,
-    Code::AwsAuthRoleHasPath,
-    Code::AwsAuthAssumedRoleArn,
-    Code::AwsAuthWrongSection,
-    Code::AwsAuthWildcard,
-    Code::AwsAuthDuplicate,
-    Code::PrincipalNotMapped,
-    Code::Unauthorized,
-    Code::ResourceUnknown,
-    Code::AccessEntryNoPermissions,
-    Code::AccessPolicyGroupNotCovered,
-    Code::AccessPolicyScope,
-    Code::RbacNoBindings,
-    Code::RbacDenied,
-    Code::IrsaServiceAccountMissing,
-    Code::IrsaAnnotationMissing,
-    Code::IrsaAnnotationMalformed,
-    Code::IrsaRoleMissing,
-    Code::IrsaOidcProviderMissing,
-    Code::IrsaOidcAudienceMissing,
-    Code::IrsaTrustPrincipalMismatch,
-    Code::IrsaTrustActionMismatch,
-    Code::IrsaTrustSubjectMismatch,
-    Code::IrsaTrustAudienceMismatch,
-    Code::IrsaPodEnvMissing,
-    Code::IrsaCredentialsShadowed,
-    Code::PodIdentityAgentMissing,
-    Code::PodIdentityRoleMissing,
-    Code::PodIdentityTrustInvalid,
-    Code::PodIdentityPodEnvMissing,
-    Code::PodIdentityShadowed,
-];
 
 /// The cluster a report is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -331,7 +248,7 @@ impl Report {
         let top = self.verdict_finding();
         if top.is_some_and(|t| std::ptr::eq(t, f)) {
             out.push("      Fix: see the top of the report.".to_string());
-        } else if top.is_some() && SYMPTOMS.contains(&f.code) {
+        } else if top.is_some() && f.code.rule().symptom {
             out.push("      Fix: the cause is named above.".to_string());
         } else if !f.remedy.is_empty() {
             let lines: Vec<&str> = f.remedy.lines().collect();
@@ -370,22 +287,15 @@ fn short_principal(arn: &str) -> String {
     }
 }
 
-/// Codes that only restate that something failed: when another error is
-/// the verdict, their generic remedy is left out of the text.
-const SYMPTOMS: [Code; 1] = [Code::Unauthorized];
-
-/// The code of the most fundamental error, if any.
+/// The code of the most fundamental error, if any: the error finding
+/// whose rule ranks lowest, else the first error finding.
 pub fn verdict(findings: &[Finding]) -> Option<Code> {
-    let errors: Vec<Code> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| f.code)
-        .collect();
-    VERDICT_PRIORITY
-        .iter()
-        .copied()
-        .find(|c| errors.contains(c))
-        .or_else(|| errors.first().copied())
+    let errors = || findings.iter().filter(|f| f.severity == Severity::Error);
+    errors()
+        .filter_map(|f| f.code.rule().rank.map(|r| (r, f.code)))
+        .min_by_key(|(r, _)| *r)
+        .map(|(_, c)| c)
+        .or_else(|| errors().next().map(|f| f.code))
 }
 
 /// What passed, per area, in one line each.
@@ -800,8 +710,8 @@ mod tests {
     fn every_error_code_has_a_priority() {
         for c in Code::ALL {
             assert!(
-                VERDICT_PRIORITY.contains(c) || c.severity() != Severity::Error,
-                "{} has no verdict priority",
+                c.rule().rank.is_some() || c.severity() != Severity::Error,
+                "{} has no verdict rank",
                 c.name()
             );
         }

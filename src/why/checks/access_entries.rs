@@ -20,7 +20,7 @@ use super::{
 use crate::why::arn::strip_path;
 use crate::why::awsauth::{self, AwsAuth};
 use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence};
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
 /// IAM Identity Center's role name prefix.
@@ -107,6 +107,14 @@ fn recreate(e: &Evidence, x: &AccessEntryInfo, principal: &str) -> String {
     out
 }
 
+pub static STALE_PRINCIPAL: Rule = Rule::new(
+    "access-entry-stale-principal",
+    Severity::Error,
+    Area::Identity,
+    "the access entry predates its role (deleted and recreated)",
+)
+.rank(390);
+
 /// access-entry-stale-principal: the role is younger than its entry.
 fn stale_principal(e: &Evidence, x: &AccessEntryInfo) -> Option<Finding> {
     let created = x.created_at?;
@@ -156,6 +164,13 @@ fn stale_principal(e: &Evidence, x: &AccessEntryInfo) -> Option<Finding> {
         ),
     )
 }
+
+pub static SHADOWS_AWS_AUTH: Rule = Rule::new(
+    "access-entry-shadows-aws-auth",
+    Severity::Warning,
+    Area::Identity,
+    "an access entry and an aws-auth mapping: the entry decides",
+);
 
 /// access-entry-shadows-aws-auth: both map the caller; the entry wins.
 fn shadows(e: &Evidence, c: &Caller, x: &AccessEntryInfo, auth: &AwsAuth) -> Option<Finding> {
@@ -258,6 +273,14 @@ fn stale_sso_mappings(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Vec<(
     }
     out
 }
+
+pub static SSO_ROLE_MAPPING_STALE: Rule = Rule::new(
+    "sso-role-mapping-stale",
+    Severity::Error,
+    Area::Identity,
+    "an SSO role is mapped with another suffix than the caller's",
+)
+.rank(400);
 
 /// sso-role-mapping-stale: the caller's permission set is mapped under an
 /// earlier role suffix only.
@@ -391,6 +414,14 @@ pub(super) fn access_entry_commands(
     out
 }
 
+pub static NO_PERMISSIONS: Rule = Rule::new(
+    "access-entry-no-permissions",
+    Severity::Error,
+    Area::Identity,
+    "an access entry with no policy and no group",
+)
+.rank(500);
+
 fn entry_findings(ctx: &Ctx<'_>, x: &AccessEntryInfo) -> Vec<Finding> {
     let mut out = Vec::new();
     let args = format!(
@@ -424,6 +455,14 @@ fn entry_findings(ctx: &Ctx<'_>, x: &AccessEntryInfo) -> Vec<Finding> {
     }
     out
 }
+
+pub static ACCESS_POLICY_SCOPE: Rule = Rule::new(
+    "access-policy-scope",
+    Severity::Error,
+    Area::Identity,
+    "a namespace-scoped access policy excludes the namespace",
+)
+.rank(520);
 
 fn policy_scope(x: &AccessEntryInfo, ns: &str, args: &str) -> Option<Finding> {
     let covered = x

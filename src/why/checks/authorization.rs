@@ -21,7 +21,7 @@ use crate::why::evidence::{
     AccessAnswer, AccessAttributes, AccessEntryInfo, AccessPolicy, EksCall, Evidence, KubeRead,
     RbacBinding, Resolution, Review,
 };
-use crate::why::finding::{Code, Finding};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use crate::why::resources;
 use serde_json::json;
 
@@ -88,6 +88,14 @@ fn resolution_note(r: &Resolution) -> String {
     }
 }
 
+pub static RESOURCE_UNKNOWN: Rule = Rule::new(
+    "resource-unknown",
+    Severity::Error,
+    Area::Authorization,
+    "the API server does not serve that resource",
+)
+.rank(490);
+
 fn resource_unknown(e: &Evidence, similar: &[String]) -> Finding {
     let asked = e.request.resource.clone().unwrap_or_default();
     let verb = e.request.verb.clone().unwrap_or_default();
@@ -112,6 +120,14 @@ fn resource_unknown(e: &Evidence, similar: &[String]) -> Finding {
     .remedy(remedy)
     .evidence(json!({"resource": asked, "similar": similar}))
 }
+
+pub static ACCESS_POLICY_GROUP_NOT_COVERED: Rule = Rule::new(
+    "access-policy-group-not-covered",
+    Severity::Error,
+    Area::Authorization,
+    "the EKS access policies do not cover the resource's API group",
+)
+.rank(510);
 
 fn group_not_covered(e: &Evidence, a: &AccessAttributes, who: &Who<'_>) -> Option<Finding> {
     let x = who.entry.filter(|x| !x.policies.is_empty())?;
@@ -291,6 +307,14 @@ fn in_namespace(a: &AccessAttributes) -> String {
         None => " (cluster-scoped)".to_string(),
     }
 }
+
+pub static RBAC_DENIED: Rule = Rule::new(
+    "rbac-denied",
+    Severity::Error,
+    Area::Authorization,
+    "the API server denies the action",
+)
+.rank(540);
 
 fn denied(e: &Evidence, a: &AccessAttributes, who: &Who<'_>, reason: &str) -> Finding {
     let authz = e.authz.as_ref().expect("checked by the caller");
@@ -484,6 +508,14 @@ fn remedy(e: &Evidence, a: &AccessAttributes, who: &Who<'_>) -> String {
         None => format!("Bind a role to {whose} (as a cluster administrator):\n{yaml}"),
     }
 }
+
+pub static RBAC_NO_BINDINGS: Rule = Rule::new(
+    "rbac-no-bindings",
+    Severity::Warning,
+    Area::Authorization,
+    "the mapped user and groups are bound to nothing",
+)
+.rank(530);
 
 fn no_bindings(e: &Evidence, who: &Who<'_>) -> Option<Finding> {
     let authz = e.authz.as_ref()?;

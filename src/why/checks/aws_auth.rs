@@ -16,7 +16,7 @@ use super::{accepted, cluster_or_placeholder, region_or_placeholder, sh};
 use crate::why::arn::{self, Kind};
 use crate::why::awsauth::{AwsAuth, Entry, Section};
 use crate::why::evidence::Evidence;
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
 /// The aws-auth findings: the ConfigMap unreadable, or what is wrong in
@@ -53,6 +53,13 @@ fn severity(ctx: &Ctx<'_>, concerns_caller: bool) -> Severity {
     }
 }
 
+pub static UNREADABLE: Rule = Rule::new(
+    "aws-auth-unreadable",
+    Severity::Info,
+    Area::Identity,
+    "aws-auth could not be read",
+);
+
 fn unreadable(e: &Evidence, why: &str) -> Finding {
     Finding::new(
         Code::AwsAuthUnreadable,
@@ -70,6 +77,14 @@ fn unreadable(e: &Evidence, why: &str) -> Finding {
     )
     .evidence(json!({"reason": why, "source": e.aws_auth.source}))
 }
+
+pub static INVALID: Rule = Rule::new(
+    "aws-auth-invalid",
+    Severity::Error,
+    Area::Identity,
+    "the aws-auth ConfigMap data does not parse",
+)
+.rank(410);
 
 /// Problems of the ConfigMap itself, whoever they lock out.
 fn aws_auth_findings(ctx: &Ctx<'_>, auth: &AwsAuth) -> Vec<Finding> {
@@ -132,6 +147,30 @@ struct Problem {
     /// A fixed severity, else [`severity`].
     severity: Option<Severity>,
 }
+
+pub static ROLE_HAS_PATH: Rule = Rule::new(
+    "aws-auth-role-has-path",
+    Severity::Error,
+    Area::Identity,
+    "the role is mapped in aws-auth with its IAM path",
+)
+.rank(420);
+
+pub static ASSUMED_ROLE_ARN: Rule = Rule::new(
+    "aws-auth-assumed-role-arn",
+    Severity::Error,
+    Area::Identity,
+    "an STS assumed-role ARN is mapped in aws-auth",
+)
+.rank(430);
+
+pub static WILDCARD: Rule = Rule::new(
+    "aws-auth-wildcard",
+    Severity::Error,
+    Area::Identity,
+    "aws-auth contains a wildcard, which never matches",
+)
+.rank(450);
 
 fn diagnose(ctx: &Ctx<'_>, m: &Entry) -> Option<Problem> {
     let kind = arn::kind(&m.arn);
@@ -200,6 +239,14 @@ fn diagnose(ctx: &Ctx<'_>, m: &Entry) -> Option<Problem> {
     wrong_section(ctx, m, kind)
 }
 
+pub static WRONG_SECTION: Rule = Rule::new(
+    "aws-auth-wrong-section",
+    Severity::Error,
+    Area::Identity,
+    "a role under mapUsers or a user under mapRoles",
+)
+.rank(440);
+
 /// A role under mapUsers or a user under mapRoles, by key or by ARN.
 fn wrong_section(ctx: &Ctx<'_>, m: &Entry, kind: Kind) -> Option<Problem> {
     let wrong_key = !m.key_fits_section();
@@ -232,6 +279,14 @@ fn wrong_section(ctx: &Ctx<'_>, m: &Entry, kind: Kind) -> Option<Problem> {
         severity: (!wrong_key).then_some(Severity::Warning),
     })
 }
+
+pub static DUPLICATE: Rule = Rule::new(
+    "aws-auth-duplicate",
+    Severity::Warning,
+    Area::Identity,
+    "aws-auth maps the same ARN more than once",
+)
+.rank(460);
 
 fn duplicates(auth: &AwsAuth) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -19,7 +19,7 @@ use super::{
 use crate::why::arn;
 use crate::why::awsauth::{self, AwsAuth};
 use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence, Review};
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
 /// How the cluster maps the caller: what the identity, aws-auth and
@@ -59,6 +59,13 @@ pub fn who(e: &Evidence) -> Vec<Finding> {
     let ctx = context(e);
     ctx.caller.iter().map(|c| identity(&ctx, c)).collect()
 }
+
+pub static AUTHENTICATED: Rule = Rule::new(
+    "authenticated",
+    Severity::Info,
+    Area::Identity,
+    "who the cluster says you are",
+);
 
 /// Whether the caller is mapped (when no access entry of its own decides),
 /// then what the cluster said to the token.
@@ -126,6 +133,13 @@ pub(super) fn context(e: &Evidence) -> Ctx<'_> {
     }
     ctx
 }
+
+pub static IDENTITY: Rule = Rule::new(
+    "identity",
+    Severity::Info,
+    Area::Identity,
+    "who the caller is, and the principal ARN to map",
+);
 
 fn identity(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let mut detail = format!(
@@ -199,6 +213,14 @@ fn mapping(ctx: &Ctx<'_>, c: &Caller) -> Vec<Finding> {
     vec![not_mapped(ctx, c)]
 }
 
+pub static PRINCIPAL_NOT_MAPPED: Rule = Rule::new(
+    "principal-not-mapped",
+    Severity::Error,
+    Area::Identity,
+    "no access entry and no aws-auth mapping",
+)
+.rank(470);
+
 fn not_mapped(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let p = &c.principal;
     let mut ways = Vec::new();
@@ -246,6 +268,14 @@ fn not_mapped(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     .evidence(json!({"principal_arn": p, "authentication_mode": ctx.mode}))
 }
 
+pub static AUTH_MODE_API_IGNORES_CONFIGMAP: Rule = Rule::new(
+    "auth-mode-api-ignores-configmap",
+    Severity::Error,
+    Area::Identity,
+    "mapped only in aws-auth, but the authentication mode is API",
+)
+.rank(380);
+
 fn api_ignores_configmap(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let m = ctx.auth.as_ref().and_then(|a| a.lookup(&c.principal));
     let groups: Vec<String> = m.map(|m| m.groups.clone()).unwrap_or_default();
@@ -268,6 +298,15 @@ fn api_ignores_configmap(ctx: &Ctx<'_>, c: &Caller) -> Finding {
         ))
         .evidence(json!({"principal_arn": c.principal, "aws_auth": place, "authentication_mode": "API"}))
 }
+
+pub static UNAUTHORIZED: Rule = Rule::new(
+    "unauthorized",
+    Severity::Error,
+    Area::Identity,
+    "the API server answered 401 to the token",
+)
+.rank(480)
+.symptom();
 
 fn unauthorized(ctx: &Ctx<'_>) -> Finding {
     let e = ctx.e;

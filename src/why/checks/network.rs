@@ -9,8 +9,39 @@
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
 use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review};
-use crate::why::finding::{Code, Finding};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
+
+pub static ENDPOINT_DNS_FAILED: Rule = Rule::new(
+    "endpoint-dns-failed",
+    Severity::Error,
+    Area::Network,
+    "the API server's host name does not resolve",
+)
+.rank(260);
+
+pub static ENDPOINT_UNREACHABLE: Rule = Rule::new(
+    "endpoint-unreachable",
+    Severity::Error,
+    Area::Network,
+    "the API server refused or did not answer",
+)
+.rank(290);
+
+pub static ENDPOINT_TLS_MISMATCH: Rule = Rule::new(
+    "endpoint-tls-mismatch",
+    Severity::Error,
+    Area::Network,
+    "the server certificate does not verify against the kubeconfig CA",
+)
+.rank(300);
+
+pub static PROXY_CONFIGURED: Rule = Rule::new(
+    "proxy-configured",
+    Severity::Info,
+    Area::Network,
+    "a proxy is configured",
+);
 
 /// The network findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -93,6 +124,14 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+pub static ENDPOINT_BAD_ANSWER: Rule = Rule::new(
+    "endpoint-bad-answer",
+    Severity::Error,
+    Area::Network,
+    "the API server answered, but not with a well-formed Kubernetes answer",
+)
+.rank(310);
+
 /// The API server was reached but its answer to the SelfSubjectReview was
 /// not a Kubernetes answer: kubectl fails on it too.
 fn bad_answer(server: &str, why: &str, proxy: Option<&str>) -> Finding {
@@ -122,6 +161,22 @@ fn endpoint_access(e: &Evidence) -> Option<&EndpointAccess> {
         _ => None,
     }
 }
+
+pub static ENDPOINT_PRIVATE_ONLY: Rule = Rule::new(
+    "endpoint-private-only",
+    Severity::Error,
+    Area::Cluster,
+    "the API server does not answer and its public endpoint is off",
+)
+.rank(270);
+
+pub static ENDPOINT_PUBLIC_CIDRS: Rule = Rule::new(
+    "endpoint-public-cidrs",
+    Severity::Error,
+    Area::Cluster,
+    "the API server does not answer and public access is limited to some CIDRs",
+)
+.rank(280);
 
 /// endpoint-private-only or endpoint-public-cidrs, when the cluster's
 /// `resourcesVpcConfig` explains why its endpoint does not answer.

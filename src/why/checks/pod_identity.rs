@@ -11,7 +11,7 @@ use super::sh;
 use crate::why::evidence::{
     AssociationInfo, EksCall, Evidence, IrsaFacts, KubeRead, PodIdentityFacts, PodInfo,
 };
-use crate::why::finding::{Code, Finding};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use crate::why::trust::glob;
 use serde_json::{Value, json};
 
@@ -71,6 +71,14 @@ pub fn create_line(e: &Evidence, x: &IrsaFacts, role_arn: &str) -> String {
     )
 }
 
+pub static AGENT_MISSING: Rule = Rule::new(
+    "pod-identity-agent-missing",
+    Severity::Error,
+    Area::PodIdentity,
+    "an association exists but no EKS Pod Identity Agent runs",
+)
+.rank(670);
+
 fn agent_missing(e: &Evidence, p: &PodIdentityFacts) -> Option<Finding> {
     if !matches!(p.daemonset, Some(KubeRead::Ok(false))) {
         return None;
@@ -106,6 +114,14 @@ fn trust_doc() -> String {
     let doc = json!({"Version": "2012-10-17", "Statement": [canonical_statement()]});
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
+
+pub static ROLE_MISSING: Rule = Rule::new(
+    "pod-identity-role-missing",
+    Severity::Error,
+    Area::PodIdentity,
+    "the association's role does not exist",
+)
+.rank(680);
 
 fn role_missing(role_arn: &str) -> Finding {
     let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
@@ -171,6 +187,14 @@ pub fn missing_actions(doc: &Value) -> Vec<&'static str> {
         .collect()
 }
 
+pub static TRUST_INVALID: Rule = Rule::new(
+    "pod-identity-trust-invalid",
+    Severity::Error,
+    Area::PodIdentity,
+    "the role's trust policy does not let pods.eks.amazonaws.com AssumeRole and TagSession",
+)
+.rank(690);
+
 fn trust_invalid(role_arn: &str, doc: Option<&str>) -> Option<Finding> {
     let parsed: Value = doc
         .and_then(|d| serde_json::from_str(d).ok())
@@ -232,6 +256,14 @@ fn lacking(p: &PodInfo) -> Vec<&str> {
         .map(|c| c.name.as_str())
         .collect()
 }
+
+pub static POD_ENV_MISSING: Rule = Rule::new(
+    "pod-identity-pod-env-missing",
+    Severity::Error,
+    Area::PodIdentity,
+    "a pod of the service account lacks the Pod Identity variables",
+)
+.rank(700);
 
 fn pods_env_missing(
     x: &IrsaFacts,
@@ -296,6 +328,14 @@ fn shadows(p: &PodInfo) -> Vec<String> {
     }
     out
 }
+
+pub static SHADOWED: Rule = Rule::new(
+    "pod-identity-shadowed",
+    Severity::Error,
+    Area::PodIdentity,
+    "a pod also carries IRSA variables or access keys, used before Pod Identity",
+)
+.rank(710);
 
 fn shadowed(x: &IrsaFacts, pods: &[PodInfo]) -> Option<Finding> {
     let bad: Vec<(&PodInfo, Vec<String>)> = pods
