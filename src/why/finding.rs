@@ -302,6 +302,14 @@ impl Finding {
         }
     }
 
+    /// A "✓" line: what `code`'s rule checked holds (the title says
+    /// what was seen). Shown in the text report, in its area, when that
+    /// area has no warning or error; left out of JSON, the verdict and the
+    /// exit status.
+    pub fn ok(code: Code, title: impl Into<String>) -> Self {
+        Finding::new(code, title).severity(Severity::Ok)
+    }
+
     /// Sets the detail.
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = d.into();

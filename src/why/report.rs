@@ -9,9 +9,7 @@
 //! secret: the report is built from findings and non-secret evidence.
 
 use super::checks::{self, caller};
-use super::evidence::{
-    AccessAnswer, EksCall, Evidence, ExecOutcome, IrsaFacts, KubeRead, Reach, Review, StsAnswer,
-};
+use super::evidence::{Evidence, Review};
 use super::finding::{Area, Code, Finding, Severity};
 use crate::redact::Redactor;
 use serde::Serialize;
@@ -48,11 +46,10 @@ pub struct Report {
     pub context: Option<String>,
     pub cluster: ClusterSummary,
     pub identity: Option<IdentitySummary>,
+    /// Every finding; those of severity `ok` (the "✓" lines) are text only.
+    #[serde(serialize_with = "ser_findings")]
     pub findings: Vec<Finding>,
     pub verdict: String,
-    /// One line per area that was checked and passed (text only).
-    #[serde(skip)]
-    pub passed: Vec<(Area, String)>,
     /// The Kubernetes username the cluster gave (text only).
     #[serde(skip)]
     pub username: Option<String>,
@@ -86,7 +83,6 @@ impl Report {
             }),
             findings,
             verdict,
-            passed: passed(e),
             username,
         }
     }
@@ -115,9 +111,6 @@ impl Report {
             ] {
                 line(s);
             }
-        }
-        for (_, s) in &mut self.passed {
-            line(s);
         }
         for f in &mut self.findings {
             line(&mut f.title);
@@ -149,12 +142,12 @@ impl Report {
         if let Some(f) = self.verdict_finding() {
             return f.title.clone();
         }
-        if let Some((_, s)) = self
-            .passed
-            .iter()
-            .find(|(a, s)| *a == Area::Authorization && s.starts_with("you may"))
-        {
-            return format!("OK: {s}");
+        if let Some(f) = self.findings.iter().find(|f| {
+            f.severity == Severity::Ok
+                && f.code.area() == Area::Authorization
+                && f.title.starts_with("you may")
+        }) {
+            return format!("OK: {}", f.title);
         }
         let cluster = self.cluster.name.as_deref().unwrap_or("the cluster");
         match (&self.username, &self.identity) {
@@ -190,20 +183,24 @@ impl Report {
         out.push(String::new());
         out.extend(self.about());
         for area in AREAS {
-            let here: Vec<&Finding> = self
+            let (passed, here): (Vec<&Finding>, Vec<&Finding>) = self
                 .findings
                 .iter()
                 .filter(|f| f.code.area() == area)
-                .collect();
-            let passed = self.passed.iter().find(|(a, _)| *a == area).map(|(_, s)| s);
+                .partition(|f| f.severity == Severity::Ok);
             let clean = here.iter().all(|f| f.severity < Severity::Warning);
-            if here.is_empty() && passed.is_none() {
+            if here.is_empty() && passed.is_empty() {
                 continue;
             }
             out.push(String::new());
             out.push(area.title().to_string());
-            if let (true, Some(s)) = (clean, passed) {
-                out.extend(wrap(s, &format!("  {} ", paint.mark(Severity::Ok)), "    "));
+            // The area's "✓" line first, when nothing in it is wrong.
+            if let (true, Some(f)) = (clean, passed.first()) {
+                out.extend(wrap(
+                    &f.title,
+                    &format!("  {} ", paint.mark(Severity::Ok)),
+                    "    ",
+                ));
             }
             for f in here {
                 out.extend(self.finding_lines(f, paint));
@@ -296,177 +293,6 @@ pub fn verdict(findings: &[Finding]) -> Option<Code> {
         .min_by_key(|(r, _)| *r)
         .map(|(_, c)| c)
         .or_else(|| errors().next().map(|f| f.code))
-}
-
-/// What passed, per area, in one line each.
-fn passed(e: &Evidence) -> Vec<(Area, String)> {
-    let mut out = Vec::new();
-    let k = &e.kubeconfig;
-    if k.context_found {
-        let ctx = k.context.as_deref().unwrap_or("");
-        let line = match &k.exec {
-            Some(x) => format!("context {ctx} runs `{}`", x.command),
-            None => format!("context {ctx} is defined"),
-        };
-        out.push((Area::Kubeconfig, line));
-    }
-    if let Some(ExecOutcome::Token { .. }) = e.exec.as_ref().map(|x| &x.outcome) {
-        out.push((Area::Credentials, "the exec command signed a token".into()));
-    }
-    if let Some(t) = &e.token
-        && checks::eks_token_expected(e)
-    {
-        let i = super::inspect::inspect(
-            t.expose(),
-            e.now.unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-        );
-        if let Some(p) = i.parts.as_ref().filter(|_| i.violations.is_empty()) {
-            let when = p.date.map(checks::rfc3339).unwrap_or_default();
-            out.push((
-                Area::Token,
-                format!("well-formed, signed at {when} for {}", p.host),
-            ));
-        }
-    }
-    if let Some(StsAnswer::Caller { .. }) = e.sts.as_ref().map(|s| &s.answer) {
-        out.push((Area::Sts, "STS verifies the token's signature".into()));
-    }
-    if let Some(EksCall::Ok(info)) = e.eks.as_ref().map(|x| &x.describe) {
-        out.push((
-            Area::Cluster,
-            format!(
-                "cluster {} is {}, authentication mode {}",
-                info.name,
-                info.status.as_deref().unwrap_or("of unknown status"),
-                info.authentication_mode.as_deref().unwrap_or("unknown")
-            ),
-        ));
-    }
-    if let Some(line) = authz_line(e) {
-        out.push((Area::Authorization, line));
-    }
-    if let Some(x) = &e.irsa {
-        out.push((Area::Irsa, irsa_line(x)));
-    }
-    if let Some(line) = pod_identity_line(e) {
-        out.push((Area::PodIdentity, line));
-    }
-    if let Some(s) = e.server.as_ref().filter(|s| answered(s)) {
-        let via = match &s.proxy {
-            Some(p) => format!(
-                " through the proxy {}",
-                crate::why::checks::network::redact_userinfo(p)
-            ),
-            None => String::new(),
-        };
-        out.push((
-            Area::Network,
-            format!("the API server answers at {}{via}", s.server),
-        ));
-    }
-    out
-}
-
-/// Whether the API server gave a Kubernetes answer to the token (it was
-/// reached, and answered the SelfSubjectReview with a user, 401 or 403).
-fn answered(s: &crate::why::evidence::ServerFacts) -> bool {
-    s.reach == Reach::Ok
-        && matches!(
-            s.review,
-            Some(Review::Authenticated { .. } | Review::Unauthorized | Review::Forbidden(_))
-        )
-}
-
-/// The access review's answer, when it allowed or could not answer.
-fn authz_line(e: &Evidence) -> Option<String> {
-    let a = e.authz.as_ref()?;
-    let ns = match &a.attributes.namespace {
-        Some(ns) => format!(" in namespace {ns}"),
-        None => String::new(),
-    };
-    let what = format!(
-        "{} {}{ns}",
-        a.attributes.verb,
-        super::resources::display(&a.attributes)
-    );
-    let what = match &a.resolution {
-        super::evidence::Resolution::BuiltinFallback(why) => {
-            format!("{what} (resolved by the built-in table: discovery could not be read: {why})")
-        }
-        _ => what,
-    };
-    match &a.review {
-        AccessAnswer::Allowed { reason } if reason.is_empty() => Some(format!("you may {what}")),
-        AccessAnswer::Allowed { reason } => Some(format!("you may {what} ({reason})")),
-        AccessAnswer::Failed(m) => Some(format!("could not ask whether you may {what}: {m}")),
-        AccessAnswer::Denied { .. } => None,
-    }
-}
-
-/// `what (why)` when an IAM call was denied or failed.
-fn not_answered<T>(what: &str, c: Option<&EksCall<T>>) -> Option<String> {
-    match c {
-        Some(EksCall::Denied(m) | EksCall::Failed(m)) => Some(format!("{what} ({m})")),
-        _ => None,
-    }
-}
-
-/// What was seen of a service account, and what could not be checked.
-fn irsa_line(x: &IrsaFacts) -> String {
-    let mut seen = vec![format!("ServiceAccount {}/{}", x.namespace, x.name)];
-    let mut unchecked = Vec::new();
-    match &x.service_account {
-        KubeRead::Ok(a) => {
-            if let Some(r) = a.get(super::checks::irsa::ROLE_ANNOTATION) {
-                seen.push(format!("annotated with {r}"));
-            }
-        }
-        KubeRead::NotFound => {}
-        KubeRead::Forbidden(m) | KubeRead::Failed(m) => {
-            unchecked.push(format!("the ServiceAccount (read as {}: {m})", x.source))
-        }
-    }
-    unchecked.extend(not_answered("the role's trust policy", x.role.as_ref()));
-    unchecked.extend(not_answered("the OIDC provider", x.oidc_provider.as_ref()));
-    if x.oidc_provider.is_none() {
-        unchecked.push("the OIDC provider (the cluster's issuer is unknown)".into());
-    }
-    if let KubeRead::Ok(p) = &x.pods {
-        seen.push(format!("{} pod(s) run with it", p.len()));
-    }
-    let mut line = seen.join(", ");
-    if !unchecked.is_empty() {
-        line.push_str(&format!("; not checked: {}", unchecked.join("; ")));
-    }
-    line
-}
-
-/// The service account's Pod Identity associations and agent, when it has any.
-fn pod_identity_line(e: &Evidence) -> Option<String> {
-    let p = e.pod_identity.as_ref()?;
-    let EksCall::Ok(assocs) = &p.associations else {
-        return None;
-    };
-    let mut seen: Vec<String> = assocs
-        .iter()
-        .map(|a| match &a.target_role_arn {
-            Some(t) => format!(
-                "association {} gives role {} (cross-account: it assumes {t})",
-                a.id, a.role_arn
-            ),
-            None => format!("association {} gives role {}", a.id, a.role_arn),
-        })
-        .collect();
-    match (&p.addon, &p.daemonset) {
-        (Some(EksCall::Ok(status)), _) => {
-            seen.push(format!("add-on eks-pod-identity-agent is {status}"))
-        }
-        (_, Some(KubeRead::Ok(true))) => {
-            seen.push("DaemonSet kube-system/eks-pod-identity-agent runs".into())
-        }
-        _ => {}
-    }
-    (!seen.is_empty()).then(|| seen.join(", "))
 }
 
 const RED: &str = "31";
@@ -626,6 +452,11 @@ fn break_command(line: &str, indent: &str) -> Vec<String> {
     out
 }
 
+/// The findings JSON shows: all but the "✓" lines (severity `ok`).
+fn ser_findings<S: serde::Serializer>(findings: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(findings.iter().filter(|f| f.severity != Severity::Ok))
+}
+
 /// Every string of a JSON value, redacted.
 fn redact_json(v: &mut serde_json::Value, r: &Redactor) {
     match v {
@@ -757,6 +588,18 @@ mod tests {
         );
         assert!(f["evidence"].is_object());
         assert_eq!(r.exit_code(), 0);
+    }
+
+    #[test]
+    fn json_leaves_out_the_passed_lines() {
+        let r = report(&healthy());
+        assert!(r.findings.iter().any(|f| f.severity == Severity::Ok));
+        for json in [
+            r.render_json(),
+            AllReport::new(vec![r.clone()]).render_json(),
+        ] {
+            assert!(!json.contains("\"severity\": \"ok\""), "{json}");
+        }
     }
 
     #[test]

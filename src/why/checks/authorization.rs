@@ -69,6 +69,41 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The access review allowed the action, or could not answer:
+/// `rbac-denied` holds (or could not be judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    authz_line(e)
+        .map(|line| Finding::ok(Code::RbacDenied, line))
+        .into_iter()
+        .collect()
+}
+
+/// The access review's answer, when it allowed or could not answer.
+fn authz_line(e: &Evidence) -> Option<String> {
+    let a = e.authz.as_ref()?;
+    let ns = match &a.attributes.namespace {
+        Some(ns) => format!(" in namespace {ns}"),
+        None => String::new(),
+    };
+    let what = format!(
+        "{} {}{ns}",
+        a.attributes.verb,
+        resources::display(&a.attributes)
+    );
+    let what = match &a.resolution {
+        Resolution::BuiltinFallback(why) => {
+            format!("{what} (resolved by the built-in table: discovery could not be read: {why})")
+        }
+        _ => what,
+    };
+    match &a.review {
+        AccessAnswer::Allowed { reason } if reason.is_empty() => Some(format!("you may {what}")),
+        AccessAnswer::Allowed { reason } => Some(format!("you may {what} ({reason})")),
+        AccessAnswer::Failed(m) => Some(format!("could not ask whether you may {what}: {m}")),
+        AccessAnswer::Denied { .. } => None,
+    }
+}
+
 /// False when VERB RESOURCE is in an API group the EKS access policies do
 /// not cover (a custom resource); true when none was asked.
 pub fn group_covered(e: &Evidence) -> bool {

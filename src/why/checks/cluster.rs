@@ -86,6 +86,23 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     }
 }
 
+/// ✓ EKS described the cluster: its status and authentication mode
+/// (`cluster-not-active` judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let Some(EksCall::Ok(info)) = e.eks.as_ref().map(|x| &x.describe) else {
+        return Vec::new();
+    };
+    vec![Finding::ok(
+        Code::ClusterNotActive,
+        format!(
+            "cluster {} is {}, authentication mode {}",
+            info.name,
+            info.status.as_deref().unwrap_or("of unknown status"),
+            info.authentication_mode.as_deref().unwrap_or("unknown")
+        ),
+    )]
+}
+
 fn described(e: &Evidence, info: &ClusterInfo) -> Vec<Finding> {
     let c = sh(&cluster_or_placeholder(e));
     let r = sh(&region_or_placeholder(e));

@@ -203,6 +203,17 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The exec command signed a token: `credentials-missing` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    match e.exec.as_ref().map(|x| &x.outcome) {
+        Some(ExecOutcome::Token { .. }) => vec![Finding::ok(
+            Code::CredentialsMissing,
+            "the exec command signed a token",
+        )],
+        _ => Vec::new(),
+    }
+}
+
 /// Whether an expired SSO session's refresh was refused or impossible, as
 /// `kubectl-eksauth token` says it (`aws/sso_refresh.rs`).
 fn sso_refresh(stderr: &str) -> Option<&'static str> {

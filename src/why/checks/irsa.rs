@@ -35,6 +35,53 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ What was seen of the service account, and what could not be
+/// checked (`irsa-service-account-missing` judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    e.irsa
+        .iter()
+        .map(|x| Finding::ok(Code::IrsaServiceAccountMissing, irsa_line(x)))
+        .collect()
+}
+
+/// `what (why)` when an IAM call was denied or failed.
+fn not_answered<T>(what: &str, c: Option<&EksCall<T>>) -> Option<String> {
+    match c {
+        Some(EksCall::Denied(m) | EksCall::Failed(m)) => Some(format!("{what} ({m})")),
+        _ => None,
+    }
+}
+
+/// What was seen of a service account, and what could not be checked.
+fn irsa_line(x: &IrsaFacts) -> String {
+    let mut seen = vec![format!("ServiceAccount {}/{}", x.namespace, x.name)];
+    let mut unchecked = Vec::new();
+    match &x.service_account {
+        KubeRead::Ok(a) => {
+            if let Some(r) = a.get(ROLE_ANNOTATION) {
+                seen.push(format!("annotated with {r}"));
+            }
+        }
+        KubeRead::NotFound => {}
+        KubeRead::Forbidden(m) | KubeRead::Failed(m) => {
+            unchecked.push(format!("the ServiceAccount (read as {}: {m})", x.source))
+        }
+    }
+    unchecked.extend(not_answered("the role's trust policy", x.role.as_ref()));
+    unchecked.extend(not_answered("the OIDC provider", x.oidc_provider.as_ref()));
+    if x.oidc_provider.is_none() {
+        unchecked.push("the OIDC provider (the cluster's issuer is unknown)".into());
+    }
+    if let KubeRead::Ok(p) = &x.pods {
+        seen.push(format!("{} pod(s) run with it", p.len()));
+    }
+    let mut line = seen.join(", ");
+    if !unchecked.is_empty() {
+        line.push_str(&format!("; not checked: {}", unchecked.join("; ")));
+    }
+    line
+}
+
 /// The IRSA chain: the annotation, the role, the OIDC provider, the trust
 /// policy and the pods.
 fn chain(e: &Evidence, x: &IrsaFacts) -> Vec<Finding> {

@@ -112,6 +112,20 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The context is defined (and what it runs): `context-missing` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let k = &e.kubeconfig;
+    if !k.context_found {
+        return Vec::new();
+    }
+    let ctx = k.context.as_deref().unwrap_or("");
+    let line = match &k.exec {
+        Some(x) => format!("context {ctx} runs `{}`", x.command),
+        None => format!("context {ctx} is defined"),
+    };
+    vec![Finding::ok(Code::ContextMissing, line)]
+}
+
 pub static MISSING: Rule = Rule::new(
     "kubeconfig-missing",
     Severity::Error,

@@ -8,7 +8,7 @@
 //! without its user and password.
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
-use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review};
+use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review, ServerFacts};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
@@ -122,6 +122,32 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// ✓ The API server answers (through the proxy, if any):
+/// `endpoint-unreachable` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let Some(s) = e.server.as_ref().filter(|s| answered(s)) else {
+        return Vec::new();
+    };
+    let via = match &s.proxy {
+        Some(p) => format!(" through the proxy {}", redact_userinfo(p)),
+        None => String::new(),
+    };
+    vec![Finding::ok(
+        Code::EndpointUnreachable,
+        format!("the API server answers at {}{via}", s.server),
+    )]
+}
+
+/// Whether the API server gave a Kubernetes answer to the token (it was
+/// reached, and answered the SelfSubjectReview with a user, 401 or 403).
+fn answered(s: &ServerFacts) -> bool {
+    s.reach == Reach::Ok
+        && matches!(
+            s.review,
+            Some(Review::Authenticated { .. } | Review::Unauthorized | Review::Forbidden(_))
+        )
 }
 
 pub static ENDPOINT_BAD_ANSWER: Rule = Rule::new(

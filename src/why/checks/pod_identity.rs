@@ -54,6 +54,43 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The service account's associations and the agent, when it has any
+/// (`pod-identity-agent-missing` judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    pod_identity_line(e)
+        .map(|line| Finding::ok(Code::PodIdentityAgentMissing, line))
+        .into_iter()
+        .collect()
+}
+
+/// The service account's Pod Identity associations and agent, when it has any.
+fn pod_identity_line(e: &Evidence) -> Option<String> {
+    let p = e.pod_identity.as_ref()?;
+    let EksCall::Ok(assocs) = &p.associations else {
+        return None;
+    };
+    let mut seen: Vec<String> = assocs
+        .iter()
+        .map(|a| match &a.target_role_arn {
+            Some(t) => format!(
+                "association {} gives role {} (cross-account: it assumes {t})",
+                a.id, a.role_arn
+            ),
+            None => format!("association {} gives role {}", a.id, a.role_arn),
+        })
+        .collect();
+    match (&p.addon, &p.daemonset) {
+        (Some(EksCall::Ok(status)), _) => {
+            seen.push(format!("add-on eks-pod-identity-agent is {status}"))
+        }
+        (_, Some(KubeRead::Ok(true))) => {
+            seen.push("DaemonSet kube-system/eks-pod-identity-agent runs".into())
+        }
+        _ => {}
+    }
+    (!seen.is_empty()).then(|| seen.join(", "))
+}
+
 /// The service account has at least one association (as far as known).
 pub fn associated(e: &Evidence) -> bool {
     matches!(e.pod_identity.as_ref().map(|p| &p.associations), Some(EksCall::Ok(a)) if !a.is_empty())

@@ -106,6 +106,17 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     vec![finding]
 }
 
+/// ✓ STS said who signed: `sts-signature-mismatch` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    match e.sts.as_ref().map(|s| &s.answer) {
+        Some(StsAnswer::Caller { .. }) => vec![Finding::ok(
+            Code::StsSignatureMismatch,
+            "STS verifies the token's signature",
+        )],
+        _ => Vec::new(),
+    }
+}
+
 /// The endpoint's certificate comes from a CA nobody told us to trust:
 /// almost always a proxy that inspects TLS.
 pub fn tls_untrusted(endpoint: &str, issuer: &str, reason: &str) -> Finding {

@@ -108,6 +108,26 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The token keeps every structural rule (judged by the local clock):
+/// `token-format-invalid` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let Some(t) = &e.token else {
+        return Vec::new();
+    };
+    if !super::eks_token_expected(e) {
+        return Vec::new();
+    }
+    let i = inspect(t.expose(), e.now.unwrap_or(OffsetDateTime::UNIX_EPOCH));
+    let Some(p) = i.parts.as_ref().filter(|_| i.violations.is_empty()) else {
+        return Vec::new();
+    };
+    let when = p.date.map(rfc3339).unwrap_or_default();
+    vec![Finding::ok(
+        Code::TokenFormatInvalid,
+        format!("well-formed, signed at {when} for {}", p.host),
+    )]
+}
+
 fn is_format_rule(rule: TokenRule) -> bool {
     !matches!(
         rule,
