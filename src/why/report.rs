@@ -3,10 +3,12 @@
 //! The verdict is the code of the most fundamental error, picked by the
 //! rank of each code's rule (what breaks first on kubectl's way to the
 //! cluster, and the specific cause before the symptom: see
-//! [`super::finding::Rule::rank`]); `ok` when no finding is an error. JSON is the contract's shape (`eksauth.why/v1`); text is for
-//! people: the answer on the first line, then its fix, then every check by
-//! area, in lines under 100 columns. Nothing here does I/O or sees a
-//! secret: the report is built from findings and non-secret evidence.
+//! [`super::finding::Rule::rank`]); `ok` when no finding is an error. JSON
+//! is the contract's shape (`eksauth.why/v1`); text is for people: the
+//! answer on the first line, then its fix, then every check by area (the
+//! "✓" line the checks emitted for it, then its findings), in lines under
+//! 100 columns. Nothing here judges evidence, does I/O or sees a secret:
+//! the report is built from findings and non-secret evidence.
 
 use super::checks::{self, caller};
 use super::evidence::{Evidence, Review};

@@ -5,7 +5,7 @@
 //! Severity policy: a problem of an entry (a role with its path, an STS
 //! ARN, a wildcard, the wrong section) or of the ConfigMap (a parse error)
 //! is an error when it is why *this* caller is not mapped and the cluster
-//! refused it ([`severity`]); otherwise a warning, for the others it locks
+//! refused it (`severity`); otherwise a warning, for the others it locks
 //! out. A role under mapUsers that still matches, and duplicates, are
 //! always warnings. Codes: aws-auth-role-has-path, aws-auth-assumed-role-arn,
 //! aws-auth-wildcard, aws-auth-duplicate, aws-auth-wrong-section,

@@ -4,7 +4,7 @@
 //! Mapping follows EKS (field guide, section 2, step 8): an access entry
 //! (modes API, API_AND_CONFIG_MAP) wins; else aws-auth (modes CONFIG_MAP,
 //! API_AND_CONFIG_MAP), literal and case-insensitive, mapRoles, mapUsers,
-//! then mapAccounts. [`Ctx`] is that view of the mapping; `aws_auth.rs`
+//! then mapAccounts. `Ctx` is that view of the mapping; `aws_auth.rs`
 //! judges the ConfigMap and `access_entries.rs` the caller's entry with it.
 //! principal-not-mapped is said only when both sources were seen, and not
 //! when an aws-auth problem already explains it. Codes: identity,

@@ -1,7 +1,14 @@
 //! The checks of `why`: evidence in, findings out, no I/O.
 //!
-//! One module per area; each exposes `check(&Evidence) -> Vec<Finding>`.
-//! [`run_all`] runs them in area order. The helpers below are what several
+//! One file per area, named for what it owns (`aws_auth.rs`: every
+//! `aws-auth-*` code). A file holds, together, each code's [`Rule`] (a
+//! `static` beside the check that emits it: name, usual severity, area,
+//! rank in the verdict, summary), its checks (`check(&Evidence) ->
+//! Vec<Finding>`; the severity policy, "error unless ..., then warning",
+//! lives there too), the titles, details and remedies, and, where the area
+//! has one, `passed`: the "✓" line, a finding of severity `ok` under the
+//! code whose rule held. [`CHECKS`] lists them; [`run_all`] runs them in
+//! area order. The report only renders. The helpers below are what several
 //! checks share: the names to put in remedies (cluster, region, profile),
 //! the caller STS reported, shell quoting. A remedy uses the real names
 //! from the evidence, and an upper-case placeholder (`CLUSTER`) only when
@@ -24,13 +31,16 @@ pub mod token;
 
 use super::evidence::{Evidence, ExecKind, Review, StsAnswer};
 use super::finding::Finding;
+#[cfg(doc)]
+use super::finding::Rule;
 use time::OffsetDateTime;
 
 /// A check: a pure function of the evidence.
 pub type Check = fn(&Evidence) -> Vec<Finding>;
 
 /// The checks, in area order; within an area, the order their findings
-/// are shown in.
+/// are shown in (a `passed` line is shown first in its area, and only
+/// when nothing there is a warning or an error).
 pub const CHECKS: [Check; 24] = [
     kubeconfig::check,
     kubeconfig::passed,
