@@ -1,11 +1,19 @@
 //! Findings: the typed result of every check, and the finding codes of the
 //! contract (`docs/contract.md`).
 //!
-//! Each code is an enum variant with a stable kebab-case name, its usual
-//! severity, an area (how the text report groups it) and a one-line
-//! description. A code keeps its meaning forever: add variants, never rename
-//! one. Checks build [`Finding`]s; renderers print them; nothing here does I/O.
+//! Each code is an enum variant bound, in the codes table below, to its
+//! [`Rule`]: a stable kebab-case name, its usual severity, an area (how the
+//! text report groups it), its rank in the verdict and a one-line
+//! description. The rule is a `static` in the check file of its area
+//! (`checks/aws_auth.rs` holds `aws-auth-role-has-path`), beside the check
+//! that emits it. A code keeps its meaning forever: add variants, never
+//! rename one. Checks build [`Finding`]s; the report renders them; nothing
+//! here does I/O.
 
+use super::checks::{
+    access_entries, authorization, aws_auth, cluster, credentials, identity, irsa, kubeconfig,
+    network, pod_identity, signer, sts, token,
+};
 use serde::Serialize;
 
 /// How bad a finding is. Ordered: `Ok < Info < Warning < Error`.
@@ -51,8 +59,77 @@ impl Area {
     }
 }
 
+/// What a finding code means and how it weighs: one per code, a `static`
+/// in the check file of its area, next to the check that emits it (so
+/// `grep -rn <kebab-name> src/` lands there).
+#[derive(Debug)]
+pub struct Rule {
+    /// The stable kebab-case name (what JSON and scripts see).
+    pub name: &'static str,
+    /// The usual severity (a check may pick another, e.g. a warning for
+    /// `clock-skew` under five minutes; that policy lives with the check).
+    pub severity: Severity,
+    /// The report section it belongs to.
+    pub area: Area,
+    /// Its place in the verdict: among the error findings, the one with
+    /// the lowest rank is the root cause ([`crate::why::report::verdict`]).
+    /// Ranks are spaced by 10 so that a new rule fits between two. The
+    /// order is what breaks first on kubectl's way to the cluster: the
+    /// kubeconfig, the exec command, its credentials, the token's shape,
+    /// the clock, the token's age; the cluster as EKS describes it (a stale
+    /// endpoint or CA explains a network failure, not the other way round);
+    /// the network; STS; the cluster name signed; the mapping, its specific
+    /// causes before "not mapped" before the bare 401; authorization; then
+    /// IAM roles for service accounts, in the order a pod's credentials
+    /// depend on them (the ServiceAccount, its annotation, the role, the
+    /// OIDC provider, the trust policy, the pod itself), and Pod Identity.
+    /// `None` for a code that is not usually an error: it comes after every
+    /// ranked one.
+    pub rank: Option<u16>,
+    /// The code only restates that something failed: when another error
+    /// is the verdict, the text leaves out its generic remedy.
+    pub symptom: bool,
+    /// What the code means, one line.
+    pub summary: &'static str,
+}
+
+impl Rule {
+    /// A rule with no rank, not a symptom.
+    pub const fn new(
+        name: &'static str,
+        severity: Severity,
+        area: Area,
+        summary: &'static str,
+    ) -> Rule {
+        Rule {
+            name,
+            severity,
+            area,
+            rank: None,
+            symptom: false,
+            summary,
+        }
+    }
+
+    /// With its rank in the verdict.
+    pub const fn rank(self, rank: u16) -> Rule {
+        Rule {
+            rank: Some(rank),
+            ..self
+        }
+    }
+
+    /// Marked as a symptom.
+    pub const fn symptom(self) -> Rule {
+        Rule {
+            symptom: true,
+            ..self
+        }
+    }
+}
+
 macro_rules! codes {
-    ($( $variant:ident = $name:literal, $sev:ident, $area:ident, $desc:literal; )*) => {
+    ($( $variant:ident => $rule:path, )*) => {
         /// A finding code of the contract.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Code { $( $variant, )* }
@@ -61,125 +138,133 @@ macro_rules! codes {
             /// Every code, in contract order.
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
 
-            /// The stable kebab-case name (what JSON and scripts see).
-            pub fn name(self) -> &'static str {
-                match self { $( Code::$variant => $name, )* }
-            }
-
-            /// The usual severity (a check may pick another, e.g. a warning
-            /// for `clock-skew` under five minutes).
-            pub fn severity(self) -> Severity {
-                match self { $( Code::$variant => Severity::$sev, )* }
-            }
-
-            /// The report section it belongs to.
-            pub fn area(self) -> Area {
-                match self { $( Code::$variant => Area::$area, )* }
-            }
-
-            /// What the code means, one line.
-            pub fn description(self) -> &'static str {
-                match self { $( Code::$variant => $desc, )* }
-            }
-
-            /// The code for a kebab-case name.
-            pub fn from_name(name: &str) -> Option<Code> {
-                match name { $( $name => Some(Code::$variant), )* _ => None }
+            /// The code's rule.
+            pub fn rule(self) -> &'static Rule {
+                match self { $( Code::$variant => &$rule, )* }
             }
         }
     };
 }
 
+// The codes table: each code and its rule, in contract order.
 codes! {
-    KubeconfigMissing = "kubeconfig-missing", Error, Kubeconfig, "no kubeconfig (kubectl would fall back to localhost:8080)";
-    KubeconfigInvalid = "kubeconfig-invalid", Error, Kubeconfig, "the kubeconfig does not parse, or its references are dangling";
-    KubeconfigPermissions = "kubeconfig-permissions", Warning, Kubeconfig, "the kubeconfig is group- or world-readable";
-    ContextMissing = "context-missing", Error, Kubeconfig, "no current context, or the named one is absent";
-    ExecNotEks = "exec-not-eks", Info, Kubeconfig, "the context does not use an EKS token";
-    ExecCommandNotFound = "exec-command-not-found", Error, Kubeconfig, "the exec command is not on PATH";
-    ExecApiVersionDeprecated = "exec-api-version-deprecated", Error, Kubeconfig, "the exec entry uses client.authentication.k8s.io/v1alpha1";
-    ExecFailed = "exec-failed", Error, Kubeconfig, "the exec command failed for a reason no more specific code names";
-    KubeconfigStaticToken = "kubeconfig-static-token", Warning, Kubeconfig, "the user entry holds a fixed EKS token, which stops working 15 minutes after it was made";
+    KubeconfigMissing => kubeconfig::MISSING,
+    KubeconfigInvalid => kubeconfig::INVALID,
+    KubeconfigPermissions => kubeconfig::PERMISSIONS,
+    ContextMissing => kubeconfig::CONTEXT_MISSING,
+    ExecNotEks => kubeconfig::EXEC_NOT_EKS,
+    ExecCommandNotFound => kubeconfig::EXEC_COMMAND_NOT_FOUND,
+    ExecApiVersionDeprecated => kubeconfig::EXEC_API_VERSION_DEPRECATED,
+    ExecFailed => kubeconfig::EXEC_FAILED,
+    KubeconfigStaticToken => kubeconfig::STATIC_TOKEN,
 
-    CredentialsMissing = "credentials-missing", Error, Credentials, "no AWS credentials could be resolved";
-    ProfileNotFound = "profile-not-found", Error, Credentials, "the AWS profile does not exist";
-    SsoSessionMissing = "sso-session-missing", Error, Credentials, "SSO profile, never logged in (no cached token)";
-    SsoSessionExpired = "sso-session-expired", Error, Credentials, "the cached SSO token has expired and cannot be refreshed";
-    AssumeRoleDenied = "assume-role-denied", Error, Credentials, "AssumeRole refused (trust policy or permissions)";
-    CredentialsExpired = "credentials-expired", Error, Credentials, "temporary credentials expired";
-    MfaRequired = "mfa-required", Error, Credentials, "the role needs an MFA code and the plugin cannot ask for it";
-    AwsTlsUntrusted = "aws-tls-untrusted", Error, Credentials, "TLS to an AWS endpoint fails verification (a proxy's CA is missing)";
-    CredentialsEnvOverridesProfile = "credentials-env-overrides-profile", Error, Credentials, "access keys in the environment win over the profile named by AWS_PROFILE";
+    CredentialsMissing => credentials::MISSING,
+    ProfileNotFound => credentials::PROFILE_NOT_FOUND,
+    SsoSessionMissing => credentials::SSO_SESSION_MISSING,
+    SsoSessionExpired => credentials::SSO_SESSION_EXPIRED,
+    AssumeRoleDenied => credentials::ASSUME_ROLE_DENIED,
+    CredentialsExpired => credentials::EXPIRED,
+    MfaRequired => credentials::MFA_REQUIRED,
+    AwsTlsUntrusted => credentials::AWS_TLS_UNTRUSTED,
+    CredentialsEnvOverridesProfile => signer::CREDENTIALS_ENV_OVERRIDES_PROFILE,
 
-    TokenFormatInvalid = "token-format-invalid", Error, Token, "the token breaks a structural rule of the authenticator";
-    TokenTooLarge = "token-too-large", Error, Token, "the token is longer than the 4096 bytes the authenticator accepts";
-    TokenStsHostRejected = "token-sts-host-rejected", Error, Token, "the token's host is not an STS host EKS accepts";
-    TokenClusterHeaderUnsigned = "token-cluster-header-unsigned", Error, Token, "x-k8s-aws-id is not among the signed headers";
-    TokenExpired = "token-expired", Error, Token, "X-Amz-Date is older than 15 minutes";
-    TokenClusterMismatch = "token-cluster-mismatch", Error, Token, "the token was signed for another cluster name or ID";
-    ClockSkew = "clock-skew", Warning, Token, "the local clock differs from the servers' Date";
+    TokenFormatInvalid => token::FORMAT_INVALID,
+    TokenTooLarge => token::TOO_LARGE,
+    TokenStsHostRejected => token::STS_HOST_REJECTED,
+    TokenClusterHeaderUnsigned => token::CLUSTER_HEADER_UNSIGNED,
+    TokenExpired => token::EXPIRED,
+    TokenClusterMismatch => token::CLUSTER_MISMATCH,
+    ClockSkew => token::CLOCK_SKEW,
 
-    StsSignatureMismatch = "sts-signature-mismatch", Error, Sts, "STS says the signature does not match";
-    StsInvalidClientToken = "sts-invalid-client-token", Error, Sts, "STS does not know the access key";
-    StsUnreachable = "sts-unreachable", Error, Sts, "STS could not be reached";
-    StsThrottled = "sts-throttled", Warning, Sts, "STS throttled the request";
+    StsSignatureMismatch => sts::SIGNATURE_MISMATCH,
+    StsInvalidClientToken => sts::INVALID_CLIENT_TOKEN,
+    StsUnreachable => sts::UNREACHABLE,
+    StsThrottled => sts::THROTTLED,
 
-    EksDescribeDenied = "eks-describe-denied", Warning, Cluster, "no eks:DescribeCluster; the diagnosis goes on with less";
-    ClusterNotFound = "cluster-not-found", Error, Cluster, "EKS has no cluster of that name in that region";
-    ClusterNotActive = "cluster-not-active", Error, Cluster, "the cluster is not ACTIVE";
-    ClusterEndpointMismatch = "cluster-endpoint-mismatch", Error, Cluster, "the kubeconfig server is not this cluster's endpoint";
-    ClusterCaMismatch = "cluster-ca-mismatch", Error, Cluster, "the kubeconfig CA is not this cluster's";
-    EndpointPrivateOnly = "endpoint-private-only", Error, Cluster, "the API server does not answer and its public endpoint is off";
-    EndpointPublicCidrs = "endpoint-public-cidrs", Error, Cluster, "the API server does not answer and public access is limited to some CIDRs";
+    EksDescribeDenied => cluster::EKS_DESCRIBE_DENIED,
+    ClusterNotFound => cluster::NOT_FOUND,
+    ClusterNotActive => cluster::NOT_ACTIVE,
+    ClusterEndpointMismatch => cluster::ENDPOINT_MISMATCH,
+    ClusterCaMismatch => cluster::CA_MISMATCH,
+    EndpointPrivateOnly => network::ENDPOINT_PRIVATE_ONLY,
+    EndpointPublicCidrs => network::ENDPOINT_PUBLIC_CIDRS,
 
-    Identity = "identity", Info, Identity, "who the caller is, and the principal ARN to map";
-    Unauthorized = "unauthorized", Error, Identity, "the API server answered 401 to the token";
-    Authenticated = "authenticated", Info, Identity, "who the cluster says you are";
-    PrincipalNotMapped = "principal-not-mapped", Error, Identity, "no access entry and no aws-auth mapping";
-    AuthModeApiIgnoresConfigmap = "auth-mode-api-ignores-configmap", Error, Identity, "mapped only in aws-auth, but the authentication mode is API";
-    AccessEntryNoPermissions = "access-entry-no-permissions", Error, Identity, "an access entry with no policy and no group";
-    AccessPolicyScope = "access-policy-scope", Error, Identity, "a namespace-scoped access policy excludes the namespace";
-    AwsAuthRoleHasPath = "aws-auth-role-has-path", Error, Identity, "the role is mapped in aws-auth with its IAM path";
-    AwsAuthAssumedRoleArn = "aws-auth-assumed-role-arn", Error, Identity, "an STS assumed-role ARN is mapped in aws-auth";
-    AwsAuthWildcard = "aws-auth-wildcard", Error, Identity, "aws-auth contains a wildcard, which never matches";
-    AwsAuthDuplicate = "aws-auth-duplicate", Warning, Identity, "aws-auth maps the same ARN more than once";
-    AwsAuthWrongSection = "aws-auth-wrong-section", Error, Identity, "a role under mapUsers or a user under mapRoles";
-    AwsAuthInvalid = "aws-auth-invalid", Error, Identity, "the aws-auth ConfigMap data does not parse";
-    AwsAuthUnreadable = "aws-auth-unreadable", Info, Identity, "aws-auth could not be read";
-    AccessEntryShadowsAwsAuth = "access-entry-shadows-aws-auth", Warning, Identity, "an access entry and an aws-auth mapping: the entry decides";
-    AccessEntryStalePrincipal = "access-entry-stale-principal", Error, Identity, "the access entry predates its role (deleted and recreated)";
-    SsoRoleMappingStale = "sso-role-mapping-stale", Error, Identity, "an SSO role is mapped with another suffix than the caller's";
+    Identity => identity::IDENTITY,
+    Unauthorized => identity::UNAUTHORIZED,
+    Authenticated => identity::AUTHENTICATED,
+    PrincipalNotMapped => identity::PRINCIPAL_NOT_MAPPED,
+    AuthModeApiIgnoresConfigmap => identity::AUTH_MODE_API_IGNORES_CONFIGMAP,
+    AccessEntryNoPermissions => access_entries::NO_PERMISSIONS,
+    AccessPolicyScope => access_entries::ACCESS_POLICY_SCOPE,
+    AwsAuthRoleHasPath => aws_auth::ROLE_HAS_PATH,
+    AwsAuthAssumedRoleArn => aws_auth::ASSUMED_ROLE_ARN,
+    AwsAuthWildcard => aws_auth::WILDCARD,
+    AwsAuthDuplicate => aws_auth::DUPLICATE,
+    AwsAuthWrongSection => aws_auth::WRONG_SECTION,
+    AwsAuthInvalid => aws_auth::INVALID,
+    AwsAuthUnreadable => aws_auth::UNREADABLE,
+    AccessEntryShadowsAwsAuth => access_entries::SHADOWS_AWS_AUTH,
+    AccessEntryStalePrincipal => access_entries::STALE_PRINCIPAL,
+    SsoRoleMappingStale => access_entries::SSO_ROLE_MAPPING_STALE,
 
-    RbacDenied = "rbac-denied", Error, Authorization, "the API server denies the action";
-    RbacNoBindings = "rbac-no-bindings", Warning, Authorization, "the mapped user and groups are bound to nothing";
-    AccessPolicyGroupNotCovered = "access-policy-group-not-covered", Error, Authorization, "the EKS access policies do not cover the resource's API group";
-    ResourceUnknown = "resource-unknown", Error, Authorization, "the API server does not serve that resource";
+    RbacDenied => authorization::RBAC_DENIED,
+    RbacNoBindings => authorization::RBAC_NO_BINDINGS,
+    AccessPolicyGroupNotCovered => authorization::ACCESS_POLICY_GROUP_NOT_COVERED,
+    ResourceUnknown => authorization::RESOURCE_UNKNOWN,
 
-    EndpointDnsFailed = "endpoint-dns-failed", Error, Network, "the API server's host name does not resolve";
-    EndpointUnreachable = "endpoint-unreachable", Error, Network, "the API server refused or did not answer";
-    EndpointTlsMismatch = "endpoint-tls-mismatch", Error, Network, "the server certificate does not verify against the kubeconfig CA";
-    EndpointBadAnswer = "endpoint-bad-answer", Error, Network, "the API server answered, but not with a well-formed Kubernetes answer";
-    ProxyConfigured = "proxy-configured", Info, Network, "a proxy is configured";
+    EndpointDnsFailed => network::ENDPOINT_DNS_FAILED,
+    EndpointUnreachable => network::ENDPOINT_UNREACHABLE,
+    EndpointTlsMismatch => network::ENDPOINT_TLS_MISMATCH,
+    EndpointBadAnswer => network::ENDPOINT_BAD_ANSWER,
+    ProxyConfigured => network::PROXY_CONFIGURED,
 
-    IrsaServiceAccountMissing = "irsa-service-account-missing", Error, Irsa, "the ServiceAccount does not exist";
-    IrsaAnnotationMissing = "irsa-annotation-missing", Error, Irsa, "the ServiceAccount has no eks.amazonaws.com/role-arn and no Pod Identity association";
-    IrsaAnnotationMalformed = "irsa-annotation-malformed", Error, Irsa, "the role annotation is not an IAM role ARN";
-    IrsaRoleMissing = "irsa-role-missing", Error, Irsa, "the annotated role does not exist";
-    IrsaOidcProviderMissing = "irsa-oidc-provider-missing", Error, Irsa, "no IAM OIDC provider for the cluster's issuer";
-    IrsaOidcAudienceMissing = "irsa-oidc-audience-missing", Error, Irsa, "the OIDC provider lacks the sts.amazonaws.com audience";
-    IrsaTrustPrincipalMismatch = "irsa-trust-principal-mismatch", Error, Irsa, "the trust policy names another OIDC provider";
-    IrsaTrustActionMismatch = "irsa-trust-action-mismatch", Error, Irsa, "the trust policy does not allow sts:AssumeRoleWithWebIdentity";
-    IrsaTrustSubjectMismatch = "irsa-trust-subject-mismatch", Error, Irsa, "the trust policy's sub condition excludes this service account";
-    IrsaTrustAudienceMismatch = "irsa-trust-audience-mismatch", Error, Irsa, "the trust policy's aud condition is not sts.amazonaws.com";
-    IrsaPodEnvMissing = "irsa-pod-env-missing", Error, Irsa, "a pod of the service account lacks the injected variables";
-    IrsaCredentialsShadowed = "irsa-credentials-shadowed", Error, Irsa, "a pod also sets access keys or AWS_PROFILE, which the SDKs use before web identity";
-    IrsaUnverified = "irsa-unverified", Warning, Irsa, "part of the service account's chain could not be checked";
+    IrsaServiceAccountMissing => irsa::SERVICE_ACCOUNT_MISSING,
+    IrsaAnnotationMissing => irsa::ANNOTATION_MISSING,
+    IrsaAnnotationMalformed => irsa::ANNOTATION_MALFORMED,
+    IrsaRoleMissing => irsa::ROLE_MISSING,
+    IrsaOidcProviderMissing => irsa::OIDC_PROVIDER_MISSING,
+    IrsaOidcAudienceMissing => irsa::OIDC_AUDIENCE_MISSING,
+    IrsaTrustPrincipalMismatch => irsa::TRUST_PRINCIPAL_MISMATCH,
+    IrsaTrustActionMismatch => irsa::TRUST_ACTION_MISMATCH,
+    IrsaTrustSubjectMismatch => irsa::TRUST_SUBJECT_MISMATCH,
+    IrsaTrustAudienceMismatch => irsa::TRUST_AUDIENCE_MISMATCH,
+    IrsaPodEnvMissing => irsa::POD_ENV_MISSING,
+    IrsaCredentialsShadowed => irsa::CREDENTIALS_SHADOWED,
+    IrsaUnverified => irsa::UNVERIFIED,
 
-    PodIdentityAgentMissing = "pod-identity-agent-missing", Error, PodIdentity, "an association exists but no EKS Pod Identity Agent runs";
-    PodIdentityRoleMissing = "pod-identity-role-missing", Error, PodIdentity, "the association's role does not exist";
-    PodIdentityTrustInvalid = "pod-identity-trust-invalid", Error, PodIdentity, "the role's trust policy does not let pods.eks.amazonaws.com AssumeRole and TagSession";
-    PodIdentityPodEnvMissing = "pod-identity-pod-env-missing", Error, PodIdentity, "a pod of the service account lacks the Pod Identity variables";
-    PodIdentityShadowed = "pod-identity-shadowed", Error, PodIdentity, "a pod also carries IRSA variables or access keys, used before Pod Identity";
+    PodIdentityAgentMissing => pod_identity::AGENT_MISSING,
+    PodIdentityRoleMissing => pod_identity::ROLE_MISSING,
+    PodIdentityTrustInvalid => pod_identity::TRUST_INVALID,
+    PodIdentityPodEnvMissing => pod_identity::POD_ENV_MISSING,
+    PodIdentityShadowed => pod_identity::SHADOWED,
+}
+
+impl Code {
+    /// The stable kebab-case name (what JSON and scripts see).
+    pub fn name(self) -> &'static str {
+        self.rule().name
+    }
+
+    /// The usual severity (a check may pick another, e.g. a warning
+    /// for `clock-skew` under five minutes).
+    pub fn severity(self) -> Severity {
+        self.rule().severity
+    }
+
+    /// The report section it belongs to.
+    pub fn area(self) -> Area {
+        self.rule().area
+    }
+
+    /// What the code means, one line.
+    pub fn description(self) -> &'static str {
+        self.rule().summary
+    }
+
+    /// The code for a kebab-case name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.name() == name)
+    }
 }
 
 /// One result of a check.
@@ -215,6 +300,14 @@ impl Finding {
             remedy: String::new(),
             evidence: serde_json::json!({}),
         }
+    }
+
+    /// A "✓" line: what `code`'s rule checked holds (the title says
+    /// what was seen). Shown in the text report, in its area, when that
+    /// area has no warning or error; left out of JSON, the verdict and the
+    /// exit status.
+    pub fn ok(code: Code, title: impl Into<String>) -> Self {
+        Finding::new(code, title).severity(Severity::Ok)
     }
 
     /// Sets the detail.
@@ -259,6 +352,16 @@ mod tests {
                 "{n}"
             );
             assert_eq!(Code::from_name(n), Some(*c));
+        }
+    }
+
+    #[test]
+    fn ranks_are_unique() {
+        let mut seen = HashSet::new();
+        for c in Code::ALL {
+            if let Some(r) = c.rule().rank {
+                assert!(seen.insert(r), "{} shares rank {r}", c.name());
+            }
         }
     }
 

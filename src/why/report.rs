@@ -1,17 +1,17 @@
 //! The report of `why`: the findings, the verdict, and its two renderings.
 //!
-//! The verdict is the code of the most fundamental error, picked by
-//! [`VERDICT_PRIORITY`] (what breaks first on kubectl's way to the cluster,
-//! and the specific cause before the symptom); `ok` when no finding is an
-//! error. JSON is the contract's shape (`eksauth.why/v1`); text is for
-//! people: the answer on the first line, then its fix, then every check by
-//! area, in lines under 100 columns. Nothing here does I/O or sees a
-//! secret: the report is built from findings and non-secret evidence.
+//! The verdict is the code of the most fundamental error, picked by the
+//! rank of each code's rule (what breaks first on kubectl's way to the
+//! cluster, and the specific cause before the symptom: see
+//! [`super::finding::Rule::rank`]); `ok` when no finding is an error. JSON
+//! is the contract's shape (`eksauth.why/v1`); text is for people: the
+//! answer on the first line, then its fix, then every check by area (the
+//! "✓" line the checks emitted for it, then its findings), in lines under
+//! 100 columns. Nothing here judges evidence, does I/O or sees a secret:
+//! the report is built from findings and non-secret evidence.
 
 use super::checks::{self, caller};
-use super::evidence::{
-    AccessAnswer, EksCall, Evidence, ExecOutcome, IrsaFacts, KubeRead, Reach, Review, StsAnswer,
-};
+use super::evidence::{Evidence, Review};
 use super::finding::{Area, Code, Finding, Severity};
 use crate::redact::Redactor;
 use serde::Serialize;
@@ -23,89 +23,6 @@ pub const SCHEMA_ALL: &str = "eksauth.why-all/v1";
 
 /// Text lines stay under 100 columns.
 const WIDTH: usize = 99;
-
-/// Which error is the root cause when several are found: the first in this
-/// list. Order: the kubeconfig, the exec command, its credentials, the
-/// token's shape, the clock, the token's age; the cluster as EKS describes
-/// it (a stale endpoint or CA explains a network failure, not the other way
-/// round); the network; STS; the cluster name signed; the mapping, its
-/// specific causes before "not mapped" before the bare 401; authorization;
-/// then IAM roles for service accounts, in the order a pod's credentials
-/// depend on them (the ServiceAccount, its annotation, the role, the OIDC
-/// provider, the trust policy, the pod itself).
-pub const VERDICT_PRIORITY: &[Code] = &[
-    Code::KubeconfigMissing,
-    Code::KubeconfigInvalid,
-    Code::ContextMissing,
-    Code::ExecCommandNotFound,
-    Code::ExecApiVersionDeprecated,
-    Code::ExecFailed,
-    Code::KubeconfigStaticToken,
-    Code::ProfileNotFound,
-    Code::SsoSessionMissing,
-    Code::SsoSessionExpired,
-    Code::MfaRequired,
-    Code::AwsTlsUntrusted,
-    Code::CredentialsMissing,
-    Code::AssumeRoleDenied,
-    Code::CredentialsExpired,
-    Code::TokenTooLarge,
-    Code::TokenFormatInvalid,
-    Code::TokenStsHostRejected,
-    Code::TokenClusterHeaderUnsigned,
-    Code::ClockSkew,
-    Code::TokenExpired,
-    Code::ClusterNotFound,
-    Code::ClusterNotActive,
-    Code::ClusterEndpointMismatch,
-    Code::ClusterCaMismatch,
-    Code::EndpointDnsFailed,
-    Code::EndpointPrivateOnly,
-    Code::EndpointPublicCidrs,
-    Code::EndpointUnreachable,
-    Code::EndpointTlsMismatch,
-    Code::EndpointBadAnswer,
-    Code::StsUnreachable,
-    Code::StsInvalidClientToken,
-    Code::StsThrottled,
-    Code::TokenClusterMismatch,
-    Code::StsSignatureMismatch,
-    Code::CredentialsEnvOverridesProfile,
-    Code::AuthModeApiIgnoresConfigmap,
-    Code::AccessEntryStalePrincipal,
-    Code::SsoRoleMappingStale,
-    Code::AwsAuthInvalid,
-    Code::AwsAuthRoleHasPath,
-    Code::AwsAuthAssumedRoleArn,
-    Code::AwsAuthWrongSection,
-    Code::AwsAuthWildcard,
-    Code::AwsAuthDuplicate,
-    Code::PrincipalNotMapped,
-    Code::Unauthorized,
-    Code::ResourceUnknown,
-    Code::AccessEntryNoPermissions,
-    Code::AccessPolicyGroupNotCovered,
-    Code::AccessPolicyScope,
-    Code::RbacNoBindings,
-    Code::RbacDenied,
-    Code::IrsaServiceAccountMissing,
-    Code::IrsaAnnotationMissing,
-    Code::IrsaAnnotationMalformed,
-    Code::IrsaRoleMissing,
-    Code::IrsaOidcProviderMissing,
-    Code::IrsaOidcAudienceMissing,
-    Code::IrsaTrustPrincipalMismatch,
-    Code::IrsaTrustActionMismatch,
-    Code::IrsaTrustSubjectMismatch,
-    Code::IrsaTrustAudienceMismatch,
-    Code::IrsaPodEnvMissing,
-    Code::IrsaCredentialsShadowed,
-    Code::PodIdentityAgentMissing,
-    Code::PodIdentityRoleMissing,
-    Code::PodIdentityTrustInvalid,
-    Code::PodIdentityPodEnvMissing,
-    Code::PodIdentityShadowed,
-];
 
 /// The cluster a report is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -131,11 +48,10 @@ pub struct Report {
     pub context: Option<String>,
     pub cluster: ClusterSummary,
     pub identity: Option<IdentitySummary>,
+    /// Every finding; those of severity `ok` (the "✓" lines) are text only.
+    #[serde(serialize_with = "ser_findings")]
     pub findings: Vec<Finding>,
     pub verdict: String,
-    /// One line per area that was checked and passed (text only).
-    #[serde(skip)]
-    pub passed: Vec<(Area, String)>,
     /// The Kubernetes username the cluster gave (text only).
     #[serde(skip)]
     pub username: Option<String>,
@@ -169,7 +85,6 @@ impl Report {
             }),
             findings,
             verdict,
-            passed: passed(e),
             username,
         }
     }
@@ -198,9 +113,6 @@ impl Report {
             ] {
                 line(s);
             }
-        }
-        for (_, s) in &mut self.passed {
-            line(s);
         }
         for f in &mut self.findings {
             line(&mut f.title);
@@ -232,12 +144,12 @@ impl Report {
         if let Some(f) = self.verdict_finding() {
             return f.title.clone();
         }
-        if let Some((_, s)) = self
-            .passed
-            .iter()
-            .find(|(a, s)| *a == Area::Authorization && s.starts_with("you may"))
-        {
-            return format!("OK: {s}");
+        if let Some(f) = self.findings.iter().find(|f| {
+            f.severity == Severity::Ok
+                && f.code.area() == Area::Authorization
+                && f.title.starts_with("you may")
+        }) {
+            return format!("OK: {}", f.title);
         }
         let cluster = self.cluster.name.as_deref().unwrap_or("the cluster");
         match (&self.username, &self.identity) {
@@ -273,20 +185,24 @@ impl Report {
         out.push(String::new());
         out.extend(self.about());
         for area in AREAS {
-            let here: Vec<&Finding> = self
+            let (passed, here): (Vec<&Finding>, Vec<&Finding>) = self
                 .findings
                 .iter()
                 .filter(|f| f.code.area() == area)
-                .collect();
-            let passed = self.passed.iter().find(|(a, _)| *a == area).map(|(_, s)| s);
+                .partition(|f| f.severity == Severity::Ok);
             let clean = here.iter().all(|f| f.severity < Severity::Warning);
-            if here.is_empty() && passed.is_none() {
+            if here.is_empty() && passed.is_empty() {
                 continue;
             }
             out.push(String::new());
             out.push(area.title().to_string());
-            if let (true, Some(s)) = (clean, passed) {
-                out.extend(wrap(s, &format!("  {} ", paint.mark(Severity::Ok)), "    "));
+            // The area's "✓" line first, when nothing in it is wrong.
+            if let (true, Some(f)) = (clean, passed.first()) {
+                out.extend(wrap(
+                    &f.title,
+                    &format!("  {} ", paint.mark(Severity::Ok)),
+                    "    ",
+                ));
             }
             for f in here {
                 out.extend(self.finding_lines(f, paint));
@@ -331,7 +247,7 @@ impl Report {
         let top = self.verdict_finding();
         if top.is_some_and(|t| std::ptr::eq(t, f)) {
             out.push("      Fix: see the top of the report.".to_string());
-        } else if top.is_some() && SYMPTOMS.contains(&f.code) {
+        } else if top.is_some() && f.code.rule().symptom {
             out.push("      Fix: the cause is named above.".to_string());
         } else if !f.remedy.is_empty() {
             let lines: Vec<&str> = f.remedy.lines().collect();
@@ -370,193 +286,15 @@ fn short_principal(arn: &str) -> String {
     }
 }
 
-/// Codes that only restate that something failed: when another error is
-/// the verdict, their generic remedy is left out of the text.
-const SYMPTOMS: [Code; 1] = [Code::Unauthorized];
-
-/// The code of the most fundamental error, if any.
+/// The code of the most fundamental error, if any: the error finding
+/// whose rule ranks lowest, else the first error finding.
 pub fn verdict(findings: &[Finding]) -> Option<Code> {
-    let errors: Vec<Code> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| f.code)
-        .collect();
-    VERDICT_PRIORITY
-        .iter()
-        .copied()
-        .find(|c| errors.contains(c))
-        .or_else(|| errors.first().copied())
-}
-
-/// What passed, per area, in one line each.
-fn passed(e: &Evidence) -> Vec<(Area, String)> {
-    let mut out = Vec::new();
-    let k = &e.kubeconfig;
-    if k.context_found {
-        let ctx = k.context.as_deref().unwrap_or("");
-        let line = match &k.exec {
-            Some(x) => format!("context {ctx} runs `{}`", x.command),
-            None => format!("context {ctx} is defined"),
-        };
-        out.push((Area::Kubeconfig, line));
-    }
-    if let Some(ExecOutcome::Token { .. }) = e.exec.as_ref().map(|x| &x.outcome) {
-        out.push((Area::Credentials, "the exec command signed a token".into()));
-    }
-    if let Some(t) = &e.token
-        && checks::eks_token_expected(e)
-    {
-        let i = super::inspect::inspect(
-            t.expose(),
-            e.now.unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-        );
-        if let Some(p) = i.parts.as_ref().filter(|_| i.violations.is_empty()) {
-            let when = p.date.map(checks::rfc3339).unwrap_or_default();
-            out.push((
-                Area::Token,
-                format!("well-formed, signed at {when} for {}", p.host),
-            ));
-        }
-    }
-    if let Some(StsAnswer::Caller { .. }) = e.sts.as_ref().map(|s| &s.answer) {
-        out.push((Area::Sts, "STS verifies the token's signature".into()));
-    }
-    if let Some(EksCall::Ok(info)) = e.eks.as_ref().map(|x| &x.describe) {
-        out.push((
-            Area::Cluster,
-            format!(
-                "cluster {} is {}, authentication mode {}",
-                info.name,
-                info.status.as_deref().unwrap_or("of unknown status"),
-                info.authentication_mode.as_deref().unwrap_or("unknown")
-            ),
-        ));
-    }
-    if let Some(line) = authz_line(e) {
-        out.push((Area::Authorization, line));
-    }
-    if let Some(x) = &e.irsa {
-        out.push((Area::Irsa, irsa_line(x)));
-    }
-    if let Some(line) = pod_identity_line(e) {
-        out.push((Area::PodIdentity, line));
-    }
-    if let Some(s) = e.server.as_ref().filter(|s| answered(s)) {
-        let via = match &s.proxy {
-            Some(p) => format!(
-                " through the proxy {}",
-                crate::why::checks::network::redact_userinfo(p)
-            ),
-            None => String::new(),
-        };
-        out.push((
-            Area::Network,
-            format!("the API server answers at {}{via}", s.server),
-        ));
-    }
-    out
-}
-
-/// Whether the API server gave a Kubernetes answer to the token (it was
-/// reached, and answered the SelfSubjectReview with a user, 401 or 403).
-fn answered(s: &crate::why::evidence::ServerFacts) -> bool {
-    s.reach == Reach::Ok
-        && matches!(
-            s.review,
-            Some(Review::Authenticated { .. } | Review::Unauthorized | Review::Forbidden(_))
-        )
-}
-
-/// The access review's answer, when it allowed or could not answer.
-fn authz_line(e: &Evidence) -> Option<String> {
-    let a = e.authz.as_ref()?;
-    let ns = match &a.attributes.namespace {
-        Some(ns) => format!(" in namespace {ns}"),
-        None => String::new(),
-    };
-    let what = format!(
-        "{} {}{ns}",
-        a.attributes.verb,
-        super::resources::display(&a.attributes)
-    );
-    let what = match &a.resolution {
-        super::evidence::Resolution::BuiltinFallback(why) => {
-            format!("{what} (resolved by the built-in table: discovery could not be read: {why})")
-        }
-        _ => what,
-    };
-    match &a.review {
-        AccessAnswer::Allowed { reason } if reason.is_empty() => Some(format!("you may {what}")),
-        AccessAnswer::Allowed { reason } => Some(format!("you may {what} ({reason})")),
-        AccessAnswer::Failed(m) => Some(format!("could not ask whether you may {what}: {m}")),
-        AccessAnswer::Denied { .. } => None,
-    }
-}
-
-/// `what (why)` when an IAM call was denied or failed.
-fn not_answered<T>(what: &str, c: Option<&EksCall<T>>) -> Option<String> {
-    match c {
-        Some(EksCall::Denied(m) | EksCall::Failed(m)) => Some(format!("{what} ({m})")),
-        _ => None,
-    }
-}
-
-/// What was seen of a service account, and what could not be checked.
-fn irsa_line(x: &IrsaFacts) -> String {
-    let mut seen = vec![format!("ServiceAccount {}/{}", x.namespace, x.name)];
-    let mut unchecked = Vec::new();
-    match &x.service_account {
-        KubeRead::Ok(a) => {
-            if let Some(r) = a.get(super::checks::irsa::ROLE_ANNOTATION) {
-                seen.push(format!("annotated with {r}"));
-            }
-        }
-        KubeRead::NotFound => {}
-        KubeRead::Forbidden(m) | KubeRead::Failed(m) => {
-            unchecked.push(format!("the ServiceAccount (read as {}: {m})", x.source))
-        }
-    }
-    unchecked.extend(not_answered("the role's trust policy", x.role.as_ref()));
-    unchecked.extend(not_answered("the OIDC provider", x.oidc_provider.as_ref()));
-    if x.oidc_provider.is_none() {
-        unchecked.push("the OIDC provider (the cluster's issuer is unknown)".into());
-    }
-    if let KubeRead::Ok(p) = &x.pods {
-        seen.push(format!("{} pod(s) run with it", p.len()));
-    }
-    let mut line = seen.join(", ");
-    if !unchecked.is_empty() {
-        line.push_str(&format!("; not checked: {}", unchecked.join("; ")));
-    }
-    line
-}
-
-/// The service account's Pod Identity associations and agent, when it has any.
-fn pod_identity_line(e: &Evidence) -> Option<String> {
-    let p = e.pod_identity.as_ref()?;
-    let EksCall::Ok(assocs) = &p.associations else {
-        return None;
-    };
-    let mut seen: Vec<String> = assocs
-        .iter()
-        .map(|a| match &a.target_role_arn {
-            Some(t) => format!(
-                "association {} gives role {} (cross-account: it assumes {t})",
-                a.id, a.role_arn
-            ),
-            None => format!("association {} gives role {}", a.id, a.role_arn),
-        })
-        .collect();
-    match (&p.addon, &p.daemonset) {
-        (Some(EksCall::Ok(status)), _) => {
-            seen.push(format!("add-on eks-pod-identity-agent is {status}"))
-        }
-        (_, Some(KubeRead::Ok(true))) => {
-            seen.push("DaemonSet kube-system/eks-pod-identity-agent runs".into())
-        }
-        _ => {}
-    }
-    (!seen.is_empty()).then(|| seen.join(", "))
+    let errors = || findings.iter().filter(|f| f.severity == Severity::Error);
+    errors()
+        .filter_map(|f| f.code.rule().rank.map(|r| (r, f.code)))
+        .min_by_key(|(r, _)| *r)
+        .map(|(_, c)| c)
+        .or_else(|| errors().next().map(|f| f.code))
 }
 
 const RED: &str = "31";
@@ -716,6 +454,11 @@ fn break_command(line: &str, indent: &str) -> Vec<String> {
     out
 }
 
+/// The findings JSON shows: all but the "✓" lines (severity `ok`).
+fn ser_findings<S: serde::Serializer>(findings: &[Finding], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(findings.iter().filter(|f| f.severity != Severity::Ok))
+}
+
 /// Every string of a JSON value, redacted.
 fn redact_json(v: &mut serde_json::Value, r: &Redactor) {
     match v {
@@ -800,8 +543,8 @@ mod tests {
     fn every_error_code_has_a_priority() {
         for c in Code::ALL {
             assert!(
-                VERDICT_PRIORITY.contains(c) || c.severity() != Severity::Error,
-                "{} has no verdict priority",
+                c.rule().rank.is_some() || c.severity() != Severity::Error,
+                "{} has no verdict rank",
                 c.name()
             );
         }
@@ -847,6 +590,18 @@ mod tests {
         );
         assert!(f["evidence"].is_object());
         assert_eq!(r.exit_code(), 0);
+    }
+
+    #[test]
+    fn json_leaves_out_the_passed_lines() {
+        let r = report(&healthy());
+        assert!(r.findings.iter().any(|f| f.severity == Severity::Ok));
+        for json in [
+            r.render_json(),
+            AllReport::new(vec![r.clone()]).render_json(),
+        ] {
+            assert!(!json.contains("\"severity\": \"ok\""), "{json}");
+        }
     }
 
     #[test]

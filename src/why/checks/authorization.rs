@@ -21,7 +21,7 @@ use crate::why::evidence::{
     AccessAnswer, AccessAttributes, AccessEntryInfo, AccessPolicy, EksCall, Evidence, KubeRead,
     RbacBinding, Resolution, Review,
 };
-use crate::why::finding::{Code, Finding};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use crate::why::resources;
 use serde_json::json;
 
@@ -69,6 +69,41 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The access review allowed the action, or could not answer:
+/// `rbac-denied` holds (or could not be judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    authz_line(e)
+        .map(|line| Finding::ok(Code::RbacDenied, line))
+        .into_iter()
+        .collect()
+}
+
+/// The access review's answer, when it allowed or could not answer.
+fn authz_line(e: &Evidence) -> Option<String> {
+    let a = e.authz.as_ref()?;
+    let ns = match &a.attributes.namespace {
+        Some(ns) => format!(" in namespace {ns}"),
+        None => String::new(),
+    };
+    let what = format!(
+        "{} {}{ns}",
+        a.attributes.verb,
+        resources::display(&a.attributes)
+    );
+    let what = match &a.resolution {
+        Resolution::BuiltinFallback(why) => {
+            format!("{what} (resolved by the built-in table: discovery could not be read: {why})")
+        }
+        _ => what,
+    };
+    match &a.review {
+        AccessAnswer::Allowed { reason } if reason.is_empty() => Some(format!("you may {what}")),
+        AccessAnswer::Allowed { reason } => Some(format!("you may {what} ({reason})")),
+        AccessAnswer::Failed(m) => Some(format!("could not ask whether you may {what}: {m}")),
+        AccessAnswer::Denied { .. } => None,
+    }
+}
+
 /// False when VERB RESOURCE is in an API group the EKS access policies do
 /// not cover (a custom resource); true when none was asked.
 pub fn group_covered(e: &Evidence) -> bool {
@@ -87,6 +122,14 @@ fn resolution_note(r: &Resolution) -> String {
         _ => String::new(),
     }
 }
+
+pub static RESOURCE_UNKNOWN: Rule = Rule::new(
+    "resource-unknown",
+    Severity::Error,
+    Area::Authorization,
+    "the API server does not serve that resource",
+)
+.rank(490);
 
 fn resource_unknown(e: &Evidence, similar: &[String]) -> Finding {
     let asked = e.request.resource.clone().unwrap_or_default();
@@ -112,6 +155,14 @@ fn resource_unknown(e: &Evidence, similar: &[String]) -> Finding {
     .remedy(remedy)
     .evidence(json!({"resource": asked, "similar": similar}))
 }
+
+pub static ACCESS_POLICY_GROUP_NOT_COVERED: Rule = Rule::new(
+    "access-policy-group-not-covered",
+    Severity::Error,
+    Area::Authorization,
+    "the EKS access policies do not cover the resource's API group",
+)
+.rank(510);
 
 fn group_not_covered(e: &Evidence, a: &AccessAttributes, who: &Who<'_>) -> Option<Finding> {
     let x = who.entry.filter(|x| !x.policies.is_empty())?;
@@ -291,6 +342,14 @@ fn in_namespace(a: &AccessAttributes) -> String {
         None => " (cluster-scoped)".to_string(),
     }
 }
+
+pub static RBAC_DENIED: Rule = Rule::new(
+    "rbac-denied",
+    Severity::Error,
+    Area::Authorization,
+    "the API server denies the action",
+)
+.rank(540);
 
 fn denied(e: &Evidence, a: &AccessAttributes, who: &Who<'_>, reason: &str) -> Finding {
     let authz = e.authz.as_ref().expect("checked by the caller");
@@ -484,6 +543,14 @@ fn remedy(e: &Evidence, a: &AccessAttributes, who: &Who<'_>) -> String {
         None => format!("Bind a role to {whose} (as a cluster administrator):\n{yaml}"),
     }
 }
+
+pub static RBAC_NO_BINDINGS: Rule = Rule::new(
+    "rbac-no-bindings",
+    Severity::Warning,
+    Area::Authorization,
+    "the mapped user and groups are bound to nothing",
+)
+.rank(530);
 
 fn no_bindings(e: &Evidence, who: &Who<'_>) -> Option<Finding> {
     let authz = e.authz.as_ref()?;

@@ -9,10 +9,25 @@ use super::{
     caller, cluster_or_placeholder, profile_arg, region_or_placeholder, setup_command, sh,
 };
 use crate::why::evidence::{ClusterInfo, EksCall, Evidence};
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
+
+pub static EKS_DESCRIBE_DENIED: Rule = Rule::new(
+    "eks-describe-denied",
+    Severity::Warning,
+    Area::Cluster,
+    "no eks:DescribeCluster; the diagnosis goes on with less",
+);
+
+pub static NOT_FOUND: Rule = Rule::new(
+    "cluster-not-found",
+    Severity::Error,
+    Area::Cluster,
+    "EKS has no cluster of that name in that region",
+)
+.rank(220);
 
 /// The cluster findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -71,6 +86,23 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     }
 }
 
+/// ✓ EKS described the cluster: its status and authentication mode
+/// (`cluster-not-active` judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let Some(EksCall::Ok(info)) = e.eks.as_ref().map(|x| &x.describe) else {
+        return Vec::new();
+    };
+    vec![Finding::ok(
+        Code::ClusterNotActive,
+        format!(
+            "cluster {} is {}, authentication mode {}",
+            info.name,
+            info.status.as_deref().unwrap_or("of unknown status"),
+            info.authentication_mode.as_deref().unwrap_or("unknown")
+        ),
+    )]
+}
+
 fn described(e: &Evidence, info: &ClusterInfo) -> Vec<Finding> {
     let c = sh(&cluster_or_placeholder(e));
     let r = sh(&region_or_placeholder(e));
@@ -87,6 +119,14 @@ fn described(e: &Evidence, info: &ClusterInfo) -> Vec<Finding> {
     }
     out
 }
+
+pub static NOT_ACTIVE: Rule = Rule::new(
+    "cluster-not-active",
+    Severity::Error,
+    Area::Cluster,
+    "the cluster is not ACTIVE",
+)
+.rank(230);
 
 fn not_active(info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     let status = info.status.as_deref().filter(|s| *s != "ACTIVE")?;
@@ -115,6 +155,14 @@ fn not_active(info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     )
 }
 
+pub static ENDPOINT_MISMATCH: Rule = Rule::new(
+    "cluster-endpoint-mismatch",
+    Severity::Error,
+    Area::Cluster,
+    "the kubeconfig server is not this cluster's endpoint",
+)
+.rank(240);
+
 fn endpoint_mismatch(e: &Evidence, info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     let want = info.endpoint.as_deref()?;
     let have = e.kubeconfig.server.as_deref()?;
@@ -137,6 +185,14 @@ fn endpoint_mismatch(e: &Evidence, info: &ClusterInfo, c: &str, r: &str) -> Opti
         .evidence(json!({"kubeconfig": have, "eks": want})),
     )
 }
+
+pub static CA_MISMATCH: Rule = Rule::new(
+    "cluster-ca-mismatch",
+    Severity::Error,
+    Area::Cluster,
+    "the kubeconfig CA is not this cluster's",
+)
+.rank(250);
 
 fn ca_mismatch(e: &Evidence, info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     let eks_pem = STANDARD

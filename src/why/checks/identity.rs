@@ -4,87 +4,74 @@
 //! Mapping follows EKS (field guide, section 2, step 8): an access entry
 //! (modes API, API_AND_CONFIG_MAP) wins; else aws-auth (modes CONFIG_MAP,
 //! API_AND_CONFIG_MAP), literal and case-insensitive, mapRoles, mapUsers,
-//! then mapAccounts. aws-auth problems (a role with its path, an STS ARN,
-//! a wildcard, the wrong section, a parse error) are errors when they are
-//! why *this* caller is not mapped and the cluster refused it; otherwise
-//! warnings, for the others they lock out. principal-not-mapped is said
-//! only when both sources were seen. Codes: identity, unauthorized,
-//! authenticated, principal-not-mapped, auth-mode-api-ignores-configmap,
-//! access-entry-no-permissions, access-policy-scope, aws-auth-*.
+//! then mapAccounts. `Ctx` is that view of the mapping; `aws_auth.rs`
+//! judges the ConfigMap and `access_entries.rs` the caller's entry with it.
+//! principal-not-mapped is said only when both sources were seen, and not
+//! when an aws-auth problem already explains it. Codes: identity,
+//! unauthorized, authenticated, principal-not-mapped,
+//! auth-mode-api-ignores-configmap.
 
+use super::access_entries::{access_entry_commands, describe_entry};
+use super::aws_auth::{default_username, eksctl_line, entry_problem};
 use super::{
     Caller, accepted, caller, cluster_or_placeholder, region_or_placeholder, rejected, sh,
 };
-use crate::why::arn::{self, Kind};
-use crate::why::awsauth::{self, AwsAuth, Entry, Section};
+use crate::why::arn;
+use crate::why::awsauth::{self, AwsAuth};
 use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence, Review};
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
-/// The access policy that makes a principal cluster-admin.
-const CLUSTER_ADMIN_POLICY: &str =
-    "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
-
-/// What the checks below share.
-struct Ctx<'a> {
-    e: &'a Evidence,
-    caller: Option<Caller>,
-    mode: Option<String>,
-    auth: Option<AwsAuth>,
+/// How the cluster maps the caller: what the identity, aws-auth and
+/// access-entry checks share.
+pub(super) struct Ctx<'a> {
+    pub(super) e: &'a Evidence,
+    pub(super) caller: Option<Caller>,
+    pub(super) mode: Option<String>,
+    pub(super) auth: Option<AwsAuth>,
     /// The caller's access entry, when it has one that counts.
-    entry: Option<&'a AccessEntryInfo>,
+    pub(super) entry: Option<&'a AccessEntryInfo>,
     /// The aws-auth entry that maps the caller, or mapAccounts does.
-    mapped_in_aws_auth: bool,
+    pub(super) mapped_in_aws_auth: bool,
 }
 
 impl Ctx<'_> {
-    fn uses_entries(&self) -> bool {
+    pub(super) fn uses_entries(&self) -> bool {
         self.mode.as_deref() != Some("CONFIG_MAP")
     }
-    fn uses_config_map(&self) -> bool {
+    pub(super) fn uses_config_map(&self) -> bool {
         self.mode.as_deref() != Some("API")
     }
-    fn mapped(&self) -> bool {
+    pub(super) fn mapped(&self) -> bool {
         self.entry.is_some() || (self.mapped_in_aws_auth && self.uses_config_map())
     }
-    /// aws-auth problems about the caller are the cause: it is known, not
-    /// mapped, refused (or not yet asked) and aws-auth counts.
-    fn caller_locked_out(&self) -> bool {
-        self.caller.is_some() && !self.mapped() && !accepted(self.e) && self.uses_config_map()
-    }
-    fn severity(&self, concerns_caller: bool) -> Severity {
-        if concerns_caller && self.caller_locked_out() {
-            Severity::Error
-        } else {
-            Severity::Warning
-        }
-    }
-    fn principal(&self) -> Option<&str> {
+    pub(super) fn principal(&self) -> Option<&str> {
         self.caller.as_ref().map(|c| c.principal.as_str())
     }
-    fn is_caller(&self, arn: &str) -> bool {
+    pub(super) fn is_caller(&self, arn: &str) -> bool {
         self.principal()
             .is_some_and(|p| p.eq_ignore_ascii_case(arn))
     }
 }
 
-/// The identity and mapping findings.
+/// Who the caller is (the first finding of the area).
+pub fn who(e: &Evidence) -> Vec<Finding> {
+    let ctx = context(e);
+    ctx.caller.iter().map(|c| identity(&ctx, c)).collect()
+}
+
+pub static AUTHENTICATED: Rule = Rule::new(
+    "authenticated",
+    Severity::Info,
+    Area::Identity,
+    "who the cluster says you are",
+);
+
+/// Whether the caller is mapped (when no access entry of its own decides),
+/// then what the cluster said to the token.
 pub fn check(e: &Evidence) -> Vec<Finding> {
     let ctx = context(e);
     let mut out = Vec::new();
-    if let Some(c) = &ctx.caller {
-        out.push(identity(&ctx, c));
-    }
-    if let Some(why) = &e.aws_auth.unreadable
-        && ctx.uses_config_map()
-    {
-        out.push(unreadable(e, why));
-    }
-    if let Some(auth) = &ctx.auth
-        && ctx.uses_config_map()
-    {
-        out.extend(aws_auth_findings(&ctx, auth));
-    }
     if let Some(c) = &ctx.caller {
         out.extend(mapping(&ctx, c));
     }
@@ -119,7 +106,8 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
-fn context(e: &Evidence) -> Ctx<'_> {
+/// The mapping view of the evidence.
+pub(super) fn context(e: &Evidence) -> Ctx<'_> {
     let caller = caller(e);
     let mode = e.eks.as_ref().and_then(|x| match &x.describe {
         EksCall::Ok(info) => info.authentication_mode.clone(),
@@ -145,6 +133,13 @@ fn context(e: &Evidence) -> Ctx<'_> {
     }
     ctx
 }
+
+pub static IDENTITY: Rule = Rule::new(
+    "identity",
+    Severity::Info,
+    Area::Identity,
+    "who the caller is, and the principal ARN to map",
+);
 
 fn identity(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let mut detail = format!(
@@ -184,327 +179,10 @@ fn identity(ctx: &Ctx<'_>, c: &Caller) -> Finding {
         )
 }
 
-fn describe_entry(x: &AccessEntryInfo) -> String {
-    let policies: Vec<String> = x
-        .policies
-        .iter()
-        .map(|p| {
-            let name = p.policy_arn.rsplit('/').next().unwrap_or(&p.policy_arn);
-            if p.scope_type == "namespace" {
-                format!("{name} in {}", p.namespaces.join(","))
-            } else {
-                name.to_string()
-            }
-        })
-        .collect();
-    format!(
-        "policies: {}; groups: {}",
-        if policies.is_empty() {
-            "none".into()
-        } else {
-            policies.join(", ")
-        },
-        if x.kubernetes_groups.is_empty() {
-            "none".into()
-        } else {
-            x.kubernetes_groups.join(", ")
-        }
-    )
-}
-
-fn unreadable(e: &Evidence, why: &str) -> Finding {
-    Finding::new(
-        Code::AwsAuthUnreadable,
-        "The aws-auth ConfigMap could not be read",
-    )
-    .detail(format!(
-        "{}. The aws-auth mapping is not checked.",
-        why.trim_end_matches('.')
-    ))
-    .remedy(
-        "Name a context that can read kube-system:\nkubectl eksauth why --admin-context NAME\n\
-             or export the ConfigMap with such a context and pass the file:\n\
-             kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml\n\
-             kubectl eksauth why --aws-auth-file aws-auth.yaml",
-    )
-    .evidence(json!({"reason": why, "source": e.aws_auth.source}))
-}
-
-/// Problems of the ConfigMap itself, whoever they lock out.
-fn aws_auth_findings(ctx: &Ctx<'_>, auth: &AwsAuth) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for err in &auth.errors {
-        let place = err
-            .index
-            .map_or(err.key.clone(), |i| format!("{}[{i}]", err.key));
-        out.push(
-            Finding::new(Code::AwsAuthInvalid, format!("aws-auth {place} does not parse"))
-                .severity(ctx.severity(true))
-                .detail(format!(
-                    "{}. The authenticator skips what it cannot read; a formatting error can lock out \
-                     everyone mapped there.",
-                    err.message
-                ))
-                .remedy(format!(
-                    "Fix the YAML (spaces, not tabs; a list of mappings with rolearn/userarn, username, groups):\n\
-                     kubectl edit configmap aws-auth -n kube-system\n\
-                     then check what eksctl reads:\neksctl get iamidentitymapping --cluster {} --region {}",
-                    sh(&cluster_or_placeholder(ctx.e)),
-                    sh(&region_or_placeholder(ctx.e))
-                ))
-                .evidence(json!({"key": err.key, "index": err.index, "error": err.message})),
-        );
-    }
-    for m in &auth.entries {
-        out.extend(entry_problem(ctx, m));
-    }
-    out.extend(duplicates(auth));
-    out
-}
-
-/// What is wrong with one entry, if anything.
-fn entry_problem(ctx: &Ctx<'_>, m: &Entry) -> Option<Finding> {
-    let p = diagnose(ctx, m)?;
-    let severity = p.severity.unwrap_or_else(|| ctx.severity(p.concerns));
-    Some(
-        Finding::new(p.code, format!("aws-auth {} {}", m.place(), p.what))
-            .severity(severity)
-            .detail(p.detail)
-            .remedy(corrected_entry(ctx, m, &p.fixed))
-            .evidence(
-                json!({"section": m.section.key(), "index": m.index, "arn": m.arn,
-                "corrected_arn": p.fixed, "concerns_caller": p.concerns}),
-            ),
-    )
-}
-
-/// One entry's problem, before it becomes a finding.
-struct Problem {
-    code: Code,
-    /// Completes "aws-auth mapRoles[1] ...".
-    what: &'static str,
-    detail: String,
-    /// The ARN the entry should name.
-    fixed: String,
-    /// True when the entry was meant for the caller.
-    concerns: bool,
-    /// A fixed severity, else [`Ctx::severity`].
-    severity: Option<Severity>,
-}
-
-fn diagnose(ctx: &Ctx<'_>, m: &Entry) -> Option<Problem> {
-    let kind = arn::kind(&m.arn);
-    let problem = |code, what, detail, fixed: String, concerns| {
-        Some(Problem {
-            code,
-            what,
-            detail,
-            fixed,
-            concerns,
-            severity: None,
-        })
-    };
-    if m.arn.contains('*') {
-        let concerns = ctx.principal().is_some_and(|p| glob(&m.arn, p));
-        let fixed = ctx
-            .principal()
-            .filter(|_| concerns)
-            .unwrap_or("arn:aws:iam::ACCOUNT:role/NAME");
-        let detail = format!(
-            "{} is compared literally with the caller's ARN; `*` is not a pattern.",
-            m.arn
-        );
-        return problem(
-            Code::AwsAuthWildcard,
-            "has a wildcard, which never matches",
-            detail,
-            fixed.into(),
-            concerns,
-        );
-    }
-    if kind == Kind::Role && arn::has_path(&m.arn) {
-        let fixed = arn::strip_path(&m.arn);
-        let path = arn::Arn::parse(&m.arn)
-            .and_then(|a| a.path())
-            .unwrap_or_default();
-        let detail = format!(
-            "{} carries the path {path}; the ARN the cluster compares comes from STS, which has no \
-             path: {fixed}.",
-            m.arn
-        );
-        let concerns = ctx.is_caller(&fixed);
-        return problem(
-            Code::AwsAuthRoleHasPath,
-            "maps a role with its IAM path, which never matches",
-            detail,
-            fixed,
-            concerns,
-        );
-    }
-    if kind == Kind::AssumedRole {
-        let fixed = arn::canonicalize(&m.arn).unwrap_or_else(|| m.arn.clone());
-        let detail = format!(
-            "{} is a session; the cluster compares the role's IAM ARN, {fixed}.",
-            m.arn
-        );
-        let concerns = ctx.is_caller(&fixed);
-        return problem(
-            Code::AwsAuthAssumedRoleArn,
-            "maps an STS assumed-role ARN, which never matches",
-            detail,
-            fixed,
-            concerns,
-        );
-    }
-    wrong_section(ctx, m, kind)
-}
-
-/// A role under mapUsers or a user under mapRoles, by key or by ARN.
-fn wrong_section(ctx: &Ctx<'_>, m: &Entry, kind: Kind) -> Option<Problem> {
-    let wrong_key = !m.key_fits_section();
-    let wrong_kind = matches!(
-        (m.section, kind),
-        (Section::MapRoles, Kind::User) | (Section::MapUsers, Kind::Role)
-    );
-    if !(wrong_key || wrong_kind) {
-        return None;
-    }
-    let effect = if wrong_key {
-        format!(
-            "the authenticator drops it ({} must be supplied)",
-            m.section.arn_key()
-        )
-    } else {
-        "it still matches, but belongs in the other section".to_string()
-    };
-    Some(Problem {
-        code: Code::AwsAuthWrongSection,
-        what: "is in the wrong section",
-        detail: format!(
-            "{} under {} with key {}: {effect}.",
-            m.arn,
-            m.section.key(),
-            m.arn_key
-        ),
-        fixed: m.arn.clone(),
-        concerns: wrong_key && ctx.is_caller(&m.arn),
-        severity: (!wrong_key).then_some(Severity::Warning),
-    })
-}
-
-fn duplicates(auth: &AwsAuth) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    for m in auth.entries.iter().filter(|m| m.key_fits_section()) {
-        let key = m.arn.to_ascii_lowercase();
-        if seen.contains(&key) {
-            continue;
-        }
-        let same: Vec<&Entry> = auth
-            .entries
-            .iter()
-            .filter(|o| o.key_fits_section() && o.arn.eq_ignore_ascii_case(&m.arn))
-            .collect();
-        seen.push(key);
-        if same.len() < 2 {
-            continue;
-        }
-        let places: Vec<String> = same.iter().map(|o| o.place()).collect();
-        out.push(
-            Finding::new(
-                Code::AwsAuthDuplicate,
-                format!("aws-auth maps {} {} times", m.arn, same.len()),
-            )
-            .severity(Severity::Warning)
-            .detail(format!(
-                "At {}; within a section the last one wins, so the others are ignored.",
-                places.join(", ")
-            ))
-            .remedy(
-                "Keep one entry for it:\nkubectl edit configmap aws-auth -n kube-system\n\
-                     (eksctl create iamidentitymapping --no-duplicate-arns refuses duplicates)",
-            )
-            .evidence(json!({"arn": m.arn, "places": places})),
-        );
-    }
-    out
-}
-
-/// The YAML entry and the eksctl line that map `arn` with `m`'s username
-/// and groups.
-fn corrected_entry(ctx: &Ctx<'_>, m: &Entry, arn: &str) -> String {
-    let section = if arn::kind(arn) == Kind::User {
-        Section::MapUsers
-    } else {
-        Section::MapRoles
-    };
-    let username = m.username.clone().unwrap_or_else(|| default_username(arn));
-    let mut yaml = format!("- {}: {arn}\n  username: {username}", section.arn_key());
-    if !m.groups.is_empty() {
-        yaml.push_str("\n  groups:");
-        for g in &m.groups {
-            yaml.push_str(&format!("\n    - {g}"));
-        }
-    }
-    format!(
-        "In kube-system/aws-auth ({}), replace {} with:\n{yaml}\nor let eksctl write it (then delete the old entry):\n{}",
-        section.key(),
-        m.place(),
-        eksctl_line(ctx.e, arn, &username, &m.groups)
-    )
-}
-
-fn eksctl_line(e: &Evidence, arn: &str, username: &str, groups: &[String]) -> String {
-    let mut line = format!(
-        "eksctl create iamidentitymapping --cluster {} --region {} --arn {} --username {}",
-        sh(&cluster_or_placeholder(e)),
-        sh(&region_or_placeholder(e)),
-        sh(arn),
-        sh(username)
-    );
-    for g in groups {
-        line.push_str(&format!(" --group {}", sh(g)));
-    }
-    line.push_str(" --no-duplicate-arns");
-    line
-}
-
-/// A username for a new mapping: `NAME:{{SessionName}}` for a role, the
-/// user name for a user.
-fn default_username(arn: &str) -> String {
-    let parsed = arn::Arn::parse(arn);
-    match parsed.as_ref().map(|a| (a.kind(), a.name())) {
-        Some((Kind::Role, Some(name))) => format!("{name}:{{{{SessionName}}}}"),
-        Some((_, Some(name))) => name.to_string(),
-        _ => "USERNAME".into(),
-    }
-}
-
-/// `*` matches any run of characters; case-insensitive.
-fn glob(pattern: &str, s: &str) -> bool {
-    let (p, s) = (pattern.to_ascii_lowercase(), s.to_ascii_lowercase());
-    let parts: Vec<&str> = p.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !s.starts_with(first)
-        || !s[first.len()..].ends_with(last)
-        || s.len() < first.len() + last.len()
-    {
-        return false;
-    }
-    let mut rest = &s[first.len()..s.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 /// Whether the caller is mapped, and what to do when it is not.
 fn mapping(ctx: &Ctx<'_>, c: &Caller) -> Vec<Finding> {
-    if let Some(entry) = ctx.entry {
-        return entry_findings(ctx, entry);
+    if ctx.entry.is_some() {
+        return Vec::new(); // access_entries::grants judges what the entry gives
     }
     if ctx.mapped_in_aws_auth {
         if ctx.mode.as_deref() == Some("API") {
@@ -534,6 +212,14 @@ fn mapping(ctx: &Ctx<'_>, c: &Caller) -> Vec<Finding> {
     }
     vec![not_mapped(ctx, c)]
 }
+
+pub static PRINCIPAL_NOT_MAPPED: Rule = Rule::new(
+    "principal-not-mapped",
+    Severity::Error,
+    Area::Identity,
+    "no access entry and no aws-auth mapping",
+)
+.rank(470);
 
 fn not_mapped(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let p = &c.principal;
@@ -582,27 +268,13 @@ fn not_mapped(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     .evidence(json!({"principal_arn": p, "authentication_mode": ctx.mode}))
 }
 
-fn access_entry_commands(e: &Evidence, principal: &str, groups: &[String], admin: bool) -> String {
-    let args = format!(
-        "--cluster-name {} --region {} --principal-arn {}",
-        sh(&cluster_or_placeholder(e)),
-        sh(&region_or_placeholder(e)),
-        sh(principal)
-    );
-    let mut out = format!("aws eks create-access-entry {args}");
-    if !groups.is_empty() {
-        out.push_str(" --kubernetes-groups");
-        for g in groups {
-            out.push_str(&format!(" {}", sh(g)));
-        }
-    }
-    if admin {
-        out.push_str(&format!(
-            "\naws eks associate-access-policy {args} --policy-arn {CLUSTER_ADMIN_POLICY} --access-scope type=cluster"
-        ));
-    }
-    out
-}
+pub static AUTH_MODE_API_IGNORES_CONFIGMAP: Rule = Rule::new(
+    "auth-mode-api-ignores-configmap",
+    Severity::Error,
+    Area::Identity,
+    "mapped only in aws-auth, but the authentication mode is API",
+)
+.rank(380);
 
 fn api_ignores_configmap(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let m = ctx.auth.as_ref().and_then(|a| a.lookup(&c.principal));
@@ -627,68 +299,14 @@ fn api_ignores_configmap(ctx: &Ctx<'_>, c: &Caller) -> Finding {
         .evidence(json!({"principal_arn": c.principal, "aws_auth": place, "authentication_mode": "API"}))
 }
 
-fn entry_findings(ctx: &Ctx<'_>, x: &AccessEntryInfo) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let args = format!(
-        "--cluster-name {} --region {} --principal-arn {}",
-        sh(&cluster_or_placeholder(ctx.e)),
-        sh(&region_or_placeholder(ctx.e)),
-        sh(&x.principal_arn)
-    );
-    if x.policies.is_empty() && x.kubernetes_groups.is_empty() {
-        out.push(
-            Finding::new(Code::AccessEntryNoPermissions, "Your access entry grants nothing")
-                .detail(format!(
-                    "The access entry for {} has no access policy and no Kubernetes group: the cluster \
-                     accepts you and allows nothing.",
-                    x.principal_arn
-                ))
-                .remedy(format!(
-                    "Associate an access policy (AmazonEKSViewPolicy, AmazonEKSEditPolicy, AmazonEKSAdminPolicy \
-                     or AmazonEKSClusterAdminPolicy):\naws eks associate-access-policy {args} --policy-arn \
-                     arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy --access-scope type=cluster\n\
-                     or give it groups that RoleBindings name:\naws eks update-access-entry {args} --kubernetes-groups GROUP"
-                ))
-                .evidence(json!({"principal_arn": x.principal_arn})),
-        );
-    }
-    if let Some(ns) = super::authorization::asked_namespace(ctx.e)
-        && !super::authorization::allowed(ctx.e)
-        && super::authorization::group_covered(ctx.e)
-    {
-        out.extend(policy_scope(x, &ns, &args));
-    }
-    out
-}
-
-fn policy_scope(x: &AccessEntryInfo, ns: &str, args: &str) -> Option<Finding> {
-    let covered = x
-        .policies
-        .iter()
-        .any(|p| super::authorization::scope_covers(p, Some(ns)));
-    if x.policies.is_empty() || covered {
-        return None;
-    }
-    let p = &x.policies[0];
-    let mut namespaces = p.namespaces.clone();
-    namespaces.push(ns.to_string());
-    Some(
-        Finding::new(Code::AccessPolicyScope, format!("Your access policies do not cover namespace {ns}"))
-            .severity(if x.kubernetes_groups.is_empty() { Severity::Error } else { Severity::Warning })
-            .detail(format!(
-                "The access entry's policies are scoped to namespaces {}{}.",
-                x.policies.iter().flat_map(|p| p.namespaces.clone()).collect::<Vec<_>>().join(", "),
-                if x.kubernetes_groups.is_empty() { "" } else { "; its groups may still be bound by RBAC" }
-            ))
-            .remedy(format!(
-                "Widen the scope of the policy:\naws eks associate-access-policy {args} --policy-arn {} \
-                 --access-scope type=namespace,namespaces={}",
-                p.policy_arn,
-                namespaces.join(",")
-            ))
-            .evidence(json!({"namespace": ns, "policies": x.policies.iter().map(|p| &p.policy_arn).collect::<Vec<_>>()})),
-    )
-}
+pub static UNAUTHORIZED: Rule = Rule::new(
+    "unauthorized",
+    Severity::Error,
+    Area::Identity,
+    "the API server answered 401 to the token",
+)
+.rank(480)
+.symptom();
 
 fn unauthorized(ctx: &Ctx<'_>) -> Finding {
     let e = ctx.e;
@@ -730,21 +348,9 @@ fn unauthorized(ctx: &Ctx<'_>) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
     use crate::why::checks::fixtures::*;
-    use crate::why::evidence::{AccessPolicy, EksCall, Evidence, Review};
+    use crate::why::evidence::{EksCall, Review};
     use crate::why::finding::{Code, Severity};
-
-    #[test]
-    fn wildcards_glob() {
-        assert!(glob("arn:aws:iam::1:role/*", "arn:aws:iam::1:role/Dev"));
-        assert!(glob(
-            "arn:aws:iam::1:role/Dev*",
-            "arn:aws:iam::1:role/DEV-admin"
-        ));
-        assert!(glob("*:role/*Admin*", "arn:aws:iam::1:role/SuperAdminRole"));
-        assert!(!glob("arn:aws:iam::2:role/*", "arn:aws:iam::1:role/Dev"));
-    }
 
     #[test]
     fn identity_says_who_and_what_to_map() {
@@ -768,19 +374,6 @@ mod tests {
         let f = expect(&e, Code::Unauthorized, Severity::Error, "unauthorized");
         assert!(f.detail.contains("Not checked: aws-auth"), "{}", f.detail);
         expect(&e, Code::AwsAuthUnreadable, Severity::Info, "unauthorized");
-    }
-
-    #[test]
-    fn aws_auth_unreadable_says_how_to_provide_it() {
-        let mut e = healthy();
-        e.aws_auth = unreadable_aws_auth();
-        let f = expect(&e, Code::AwsAuthUnreadable, Severity::Info, "ok");
-        assert!(f.remedy.contains("--admin-context NAME"));
-        assert!(
-            f.remedy
-                .contains("kubectl get configmap aws-auth -n kube-system -o yaml > aws-auth.yaml")
-        );
-        assert!(f.remedy.contains("--aws-auth-file aws-auth.yaml"));
     }
 
     #[test]
@@ -854,171 +447,6 @@ mod tests {
                 .contains("AmazonEKSClusterAdminPolicy --access-scope type=cluster")
         );
         assert!(!has(&e, Code::PrincipalNotMapped));
-    }
-
-    #[test]
-    fn access_entry_no_permissions() {
-        let mut e = healthy();
-        if let Some(EksCall::Ok(Some(x))) = &mut e.eks.as_mut().unwrap().access_entry {
-            x.policies.clear();
-        }
-        let f = expect(
-            &e,
-            Code::AccessEntryNoPermissions,
-            Severity::Error,
-            "access-entry-no-permissions",
-        );
-        assert!(
-            f.remedy
-                .contains("aws eks associate-access-policy --cluster-name demo --region us-west-2")
-        );
-    }
-
-    #[test]
-    fn access_policy_scope() {
-        let mut e = healthy();
-        e.request.verb = Some("list".into());
-        e.request.resource = Some("pods".into());
-        e.request.namespace = Some("prod".into());
-        if let Some(EksCall::Ok(Some(x))) = &mut e.eks.as_mut().unwrap().access_entry {
-            x.policies = vec![AccessPolicy {
-                policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy".into(),
-                scope_type: "namespace".into(),
-                namespaces: vec!["dev".into(), "test-*".into()],
-            }];
-        }
-        let f = expect(
-            &e,
-            Code::AccessPolicyScope,
-            Severity::Error,
-            "access-policy-scope",
-        );
-        assert!(
-            f.remedy
-                .contains("--access-scope type=namespace,namespaces=dev,test-*,prod"),
-            "{}",
-            f.remedy
-        );
-        e.request.namespace = Some("test-7".into());
-        assert!(!has(&e, Code::AccessPolicyScope), "a trailing * covers it");
-    }
-
-    fn with_roles(extra: &str) -> Evidence {
-        let mut e = rejected_config_map();
-        e.aws_auth.data = Some(aws_auth(&format!("{NODES_ONLY}{extra}")));
-        e
-    }
-
-    #[test]
-    fn aws_auth_role_has_path() {
-        let mut e = with_roles(&format!(
-            "- rolearn: {SSO_ROLE_WITH_PATH}\n  username: sso-admin:{{{{SessionName}}}}\n  groups:\n    - system:masters\n"
-        ));
-        sso_caller(&mut e);
-        let f = expect(
-            &e,
-            Code::AwsAuthRoleHasPath,
-            Severity::Error,
-            "aws-auth-role-has-path",
-        );
-        assert!(f.remedy.contains(&format!("- rolearn: {SSO_ROLE}\n  username: sso-admin:{{{{SessionName}}}}\n  groups:\n    - system:masters")), "{}", f.remedy);
-        assert!(f.remedy.contains(&format!(
-            "eksctl create iamidentitymapping --cluster demo --region us-west-2 --arn {SSO_ROLE} --username 'sso-admin:{{{{SessionName}}}}' --group system:masters --no-duplicate-arns"
-        )), "{}", f.remedy);
-        assert!(!has(&e, Code::PrincipalNotMapped), "the path explains it");
-    }
-
-    #[test]
-    fn aws_auth_role_has_path_of_someone_else_is_a_warning() {
-        let e = with_roles(&format!("- rolearn: {SSO_ROLE_WITH_PATH}\n  username: x\n"));
-        expect(
-            &e,
-            Code::AwsAuthRoleHasPath,
-            Severity::Warning,
-            "principal-not-mapped",
-        );
-    }
-
-    #[test]
-    fn aws_auth_assumed_role_arn() {
-        let e = with_roles(
-            "- rolearn: arn:aws:sts::111122223333:assumed-role/Dev/alice\n  username: dev\n",
-        );
-        let f = expect(
-            &e,
-            Code::AwsAuthAssumedRoleArn,
-            Severity::Error,
-            "aws-auth-assumed-role-arn",
-        );
-        assert!(f.remedy.contains(&format!("- rolearn: {DEV_ROLE}")));
-    }
-
-    #[test]
-    fn aws_auth_wildcard() {
-        let e = with_roles("- rolearn: arn:aws:iam::111122223333:role/*\n  username: any\n");
-        expect(
-            &e,
-            Code::AwsAuthWildcard,
-            Severity::Error,
-            "aws-auth-wildcard",
-        );
-    }
-
-    #[test]
-    fn aws_auth_duplicate() {
-        let mut e = healthy_aws_auth();
-        e.aws_auth.data = Some(aws_auth(&format!(
-            "- rolearn: {DEV_ROLE}\n  username: a\n- rolearn: {DEV_ROLE}\n  username: b\n"
-        )));
-        let f = expect(&e, Code::AwsAuthDuplicate, Severity::Warning, "ok");
-        assert!(f.detail.contains("mapRoles[0], mapRoles[1]"));
-    }
-
-    #[test]
-    fn aws_auth_wrong_section() {
-        let mut e = rejected_config_map();
-        let mut data = aws_auth(NODES_ONLY);
-        data.insert(
-            "mapUsers".into(),
-            format!("- rolearn: {DEV_ROLE}\n  username: dev\n"),
-        );
-        e.aws_auth.data = Some(data);
-        let f = expect(
-            &e,
-            Code::AwsAuthWrongSection,
-            Severity::Error,
-            "aws-auth-wrong-section",
-        );
-        assert!(f.remedy.contains(&format!("In kube-system/aws-auth (mapRoles), replace mapUsers[0] with:\n- rolearn: {DEV_ROLE}")), "{}", f.remedy);
-    }
-
-    #[test]
-    fn aws_auth_wrong_kind_that_still_matches_is_a_warning() {
-        let mut e = healthy_aws_auth();
-        e.aws_auth.data = Some(aws_auth(&format!(
-            "{NODES_ONLY}- rolearn: arn:aws:iam::111122223333:user/bob\n"
-        )));
-        expect(&e, Code::AwsAuthWrongSection, Severity::Warning, "ok");
-    }
-
-    #[test]
-    fn aws_auth_invalid() {
-        let mut e = rejected_config_map();
-        e.aws_auth.data = Some(aws_auth("- rolearn: [unclosed\n"));
-        expect(
-            &e,
-            Code::AwsAuthInvalid,
-            Severity::Error,
-            "aws-auth-invalid",
-        );
-        assert!(has(&e, Code::PrincipalNotMapped));
-    }
-
-    #[test]
-    fn aws_auth_invalid_is_a_warning_for_a_mapped_caller() {
-        let mut e = healthy();
-        e.aws_auth.data = Some(aws_auth("- rolearn: [unclosed\n"));
-        expect(&e, Code::AwsAuthInvalid, Severity::Warning, "ok");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::{caller, cluster_or_placeholder, pod_identity, region_or_placeholder,
 use crate::aws::iam::issuer_host_path;
 use crate::why::arn::{Arn, Kind};
 use crate::why::evidence::{EksCall, Evidence, IrsaFacts, KubeRead, OidcProviderInfo, PodInfo};
-use crate::why::finding::{Code, Finding};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use crate::why::trust::{self, Problem, WebIdentity};
 use serde_json::{Value, json};
 
@@ -33,6 +33,53 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     let mut out = chain(e, x);
     out.extend(unverified(e, x));
     out
+}
+
+/// ✓ What was seen of the service account, and what could not be
+/// checked (`irsa-service-account-missing` judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    e.irsa
+        .iter()
+        .map(|x| Finding::ok(Code::IrsaServiceAccountMissing, irsa_line(x)))
+        .collect()
+}
+
+/// `what (why)` when an IAM call was denied or failed.
+fn not_answered<T>(what: &str, c: Option<&EksCall<T>>) -> Option<String> {
+    match c {
+        Some(EksCall::Denied(m) | EksCall::Failed(m)) => Some(format!("{what} ({m})")),
+        _ => None,
+    }
+}
+
+/// What was seen of a service account, and what could not be checked.
+fn irsa_line(x: &IrsaFacts) -> String {
+    let mut seen = vec![format!("ServiceAccount {}/{}", x.namespace, x.name)];
+    let mut unchecked = Vec::new();
+    match &x.service_account {
+        KubeRead::Ok(a) => {
+            if let Some(r) = a.get(ROLE_ANNOTATION) {
+                seen.push(format!("annotated with {r}"));
+            }
+        }
+        KubeRead::NotFound => {}
+        KubeRead::Forbidden(m) | KubeRead::Failed(m) => {
+            unchecked.push(format!("the ServiceAccount (read as {}: {m})", x.source))
+        }
+    }
+    unchecked.extend(not_answered("the role's trust policy", x.role.as_ref()));
+    unchecked.extend(not_answered("the OIDC provider", x.oidc_provider.as_ref()));
+    if x.oidc_provider.is_none() {
+        unchecked.push("the OIDC provider (the cluster's issuer is unknown)".into());
+    }
+    if let KubeRead::Ok(p) = &x.pods {
+        seen.push(format!("{} pod(s) run with it", p.len()));
+    }
+    let mut line = seen.join(", ");
+    if !unchecked.is_empty() {
+        line.push_str(&format!("; not checked: {}", unchecked.join("; ")));
+    }
+    line
 }
 
 /// The IRSA chain: the annotation, the role, the OIDC provider, the trust
@@ -130,6 +177,14 @@ fn annotate_line(x: &IrsaFacts, arn: &str) -> String {
     )
 }
 
+pub static SERVICE_ACCOUNT_MISSING: Rule = Rule::new(
+    "irsa-service-account-missing",
+    Severity::Error,
+    Area::Irsa,
+    "the ServiceAccount does not exist",
+)
+.rank(550);
+
 fn sa_missing(x: &IrsaFacts) -> Finding {
     Finding::new(
         Code::IrsaServiceAccountMissing,
@@ -144,6 +199,14 @@ fn sa_missing(x: &IrsaFacts) -> Finding {
     ))
     .evidence(json!({"namespace": x.namespace, "name": x.name}))
 }
+
+pub static ANNOTATION_MISSING: Rule = Rule::new(
+    "irsa-annotation-missing",
+    Severity::Error,
+    Area::Irsa,
+    "the ServiceAccount has no eks.amazonaws.com/role-arn and no Pod Identity association",
+)
+.rank(560);
 
 fn annotation_missing(e: &Evidence, x: &IrsaFacts) -> Finding {
     let role = format!("arn:aws:iam::{}:role/ROLE_NAME", account(e));
@@ -191,6 +254,14 @@ fn corrected_annotation(e: &Evidence, value: &str) -> String {
     format!("arn:aws:iam::{}:role/{name}", account(e))
 }
 
+pub static ANNOTATION_MALFORMED: Rule = Rule::new(
+    "irsa-annotation-malformed",
+    Severity::Error,
+    Area::Irsa,
+    "the role annotation is not an IAM role ARN",
+)
+.rank(570);
+
 fn annotation_malformed(e: &Evidence, x: &IrsaFacts, value: &str) -> Finding {
     let fixed = corrected_annotation(e, value);
     Finding::new(
@@ -212,6 +283,14 @@ fn trust_json(doc: &Value) -> String {
     serde_json::to_string_pretty(doc).unwrap_or_default()
 }
 
+pub static ROLE_MISSING: Rule = Rule::new(
+    "irsa-role-missing",
+    Severity::Error,
+    Area::Irsa,
+    "the annotated role does not exist",
+)
+.rank(580);
+
 fn role_missing(role_arn: &str, who: Option<&WebIdentity<'_>>) -> Finding {
     let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
     let policy = who
@@ -230,6 +309,14 @@ fn role_missing(role_arn: &str, who: Option<&WebIdentity<'_>>) -> Finding {
         ))
         .evidence(json!({"role_arn": role_arn}))
 }
+
+pub static OIDC_PROVIDER_MISSING: Rule = Rule::new(
+    "irsa-oidc-provider-missing",
+    Severity::Error,
+    Area::Irsa,
+    "no IAM OIDC provider for the cluster's issuer",
+)
+.rank(590);
 
 fn provider_missing(e: &Evidence, issuer: Option<&str>) -> Finding {
     let url = issuer
@@ -252,6 +339,14 @@ fn provider_missing(e: &Evidence, issuer: Option<&str>) -> Finding {
     .evidence(json!({"issuer": url}))
 }
 
+pub static OIDC_AUDIENCE_MISSING: Rule = Rule::new(
+    "irsa-oidc-audience-missing",
+    Severity::Error,
+    Area::Irsa,
+    "the OIDC provider lacks the sts.amazonaws.com audience",
+)
+.rank(600);
+
 fn audience_missing(p: &OidcProviderInfo) -> Finding {
     Finding::new(
         Code::IrsaOidcAudienceMissing,
@@ -268,6 +363,38 @@ fn audience_missing(p: &OidcProviderInfo) -> Finding {
     ))
     .evidence(json!({"provider_arn": p.arn, "client_ids": p.client_ids}))
 }
+
+pub static TRUST_PRINCIPAL_MISMATCH: Rule = Rule::new(
+    "irsa-trust-principal-mismatch",
+    Severity::Error,
+    Area::Irsa,
+    "the trust policy names another OIDC provider",
+)
+.rank(610);
+
+pub static TRUST_ACTION_MISMATCH: Rule = Rule::new(
+    "irsa-trust-action-mismatch",
+    Severity::Error,
+    Area::Irsa,
+    "the trust policy does not allow sts:AssumeRoleWithWebIdentity",
+)
+.rank(620);
+
+pub static TRUST_SUBJECT_MISMATCH: Rule = Rule::new(
+    "irsa-trust-subject-mismatch",
+    Severity::Error,
+    Area::Irsa,
+    "the trust policy's sub condition excludes this service account",
+)
+.rank(630);
+
+pub static TRUST_AUDIENCE_MISMATCH: Rule = Rule::new(
+    "irsa-trust-audience-mismatch",
+    Severity::Error,
+    Area::Irsa,
+    "the trust policy's aud condition is not sts.amazonaws.com",
+)
+.rank(640);
 
 fn trust_findings(role_arn: &str, doc_text: &str, w: &WebIdentity<'_>) -> Vec<Finding> {
     let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
@@ -379,6 +506,14 @@ pub(super) fn recreate_lines(ns: &str, pods: &[&PodInfo]) -> String {
     lines.join("\n")
 }
 
+pub static POD_ENV_MISSING: Rule = Rule::new(
+    "irsa-pod-env-missing",
+    Severity::Error,
+    Area::Irsa,
+    "a pod of the service account lacks the injected variables",
+)
+.rank(650);
+
 fn pods_findings(x: &IrsaFacts, role_arn: &str) -> Vec<Finding> {
     let KubeRead::Ok(pods) = &x.pods else {
         return Vec::new();
@@ -424,6 +559,14 @@ fn shadows(p: &PodInfo) -> Vec<String> {
     }
     out
 }
+
+pub static CREDENTIALS_SHADOWED: Rule = Rule::new(
+    "irsa-credentials-shadowed",
+    Severity::Error,
+    Area::Irsa,
+    "a pod also sets access keys or AWS_PROFILE, which the SDKs use before web identity",
+)
+.rank(660);
 
 fn credentials_shadowed(x: &IrsaFacts) -> Option<Finding> {
     let KubeRead::Ok(pods) = &x.pods else {
@@ -500,6 +643,13 @@ fn irsa_unverified_parts(x: &IrsaFacts) -> Vec<(String, String)> {
     }
     out
 }
+
+pub static UNVERIFIED: Rule = Rule::new(
+    "irsa-unverified",
+    Severity::Warning,
+    Area::Irsa,
+    "part of the service account's chain could not be checked",
+);
 
 fn unverified(e: &Evidence, x: &IrsaFacts) -> Option<Finding> {
     let mut parts = irsa_unverified_parts(x);

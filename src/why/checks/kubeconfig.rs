@@ -11,8 +11,8 @@ use super::{exec_command_line, human_duration, last_lines, rfc3339, setup_comman
 use crate::exec_credential::V1ALPHA1;
 use crate::why::arn::Arn;
 use crate::why::evidence::{Evidence, ExecEntry, ExecKind, ExecOutcome, KubeconfigFacts};
-use crate::why::finding::{Code, Finding, Severity};
-use crate::why::inspect::{PREFIX, Rule, TokenParts, inspect};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
+use crate::why::inspect::{PREFIX, Rule as TokenRule, TokenParts, inspect};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -21,6 +21,21 @@ const GROUP_OR_WORLD_READ: u32 = 0o044;
 
 /// Lines of stderr shown in a finding (the end says what went wrong).
 const STDERR_LINES: usize = 6;
+
+pub static INVALID: Rule = Rule::new(
+    "kubeconfig-invalid",
+    Severity::Error,
+    Area::Kubeconfig,
+    "the kubeconfig does not parse, or its references are dangling",
+)
+.rank(20);
+
+pub static PERMISSIONS: Rule = Rule::new(
+    "kubeconfig-permissions",
+    Severity::Warning,
+    Area::Kubeconfig,
+    "the kubeconfig is group- or world-readable",
+);
 
 /// The kubeconfig and exec findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -97,6 +112,28 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The context is defined (and what it runs): `context-missing` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let k = &e.kubeconfig;
+    if !k.context_found {
+        return Vec::new();
+    }
+    let ctx = k.context.as_deref().unwrap_or("");
+    let line = match &k.exec {
+        Some(x) => format!("context {ctx} runs `{}`", x.command),
+        None => format!("context {ctx} is defined"),
+    };
+    vec![Finding::ok(Code::ContextMissing, line)]
+}
+
+pub static MISSING: Rule = Rule::new(
+    "kubeconfig-missing",
+    Severity::Error,
+    Area::Kubeconfig,
+    "no kubeconfig (kubectl would fall back to localhost:8080)",
+)
+.rank(10);
+
 fn missing(e: &Evidence) -> Finding {
     let paths: Vec<&str> = e.kubeconfig.files.iter().map(|f| f.path.as_str()).collect();
     let looked = if paths.is_empty() {
@@ -114,6 +151,14 @@ fn missing(e: &Evidence) -> Finding {
         ))
         .evidence(json!({"paths": paths}))
 }
+
+pub static CONTEXT_MISSING: Rule = Rule::new(
+    "context-missing",
+    Severity::Error,
+    Area::Kubeconfig,
+    "no current context, or the named one is absent",
+)
+.rank(30);
 
 fn context_missing(k: &KubeconfigFacts) -> Finding {
     let listed = if k.contexts.is_empty() {
@@ -156,6 +201,29 @@ fn context_missing(k: &KubeconfigFacts) -> Finding {
         .remedy(remedy)
         .evidence(json!({"context": k.context, "contexts": k.contexts}))
 }
+
+pub static EXEC_NOT_EKS: Rule = Rule::new(
+    "exec-not-eks",
+    Severity::Info,
+    Area::Kubeconfig,
+    "the context does not use an EKS token",
+);
+
+pub static EXEC_API_VERSION_DEPRECATED: Rule = Rule::new(
+    "exec-api-version-deprecated",
+    Severity::Error,
+    Area::Kubeconfig,
+    "the exec entry uses client.authentication.k8s.io/v1alpha1",
+)
+.rank(50);
+
+pub static EXEC_FAILED: Rule = Rule::new(
+    "exec-failed",
+    Severity::Error,
+    Area::Kubeconfig,
+    "the exec command failed for a reason no more specific code names",
+)
+.rank(60);
 
 fn exec_findings(e: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -232,6 +300,14 @@ fn exec_findings(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+pub static STATIC_TOKEN: Rule = Rule::new(
+    "kubeconfig-static-token",
+    Severity::Warning,
+    Area::Kubeconfig,
+    "the user entry holds a fixed EKS token, which stops working 15 minutes after it was made",
+)
+.rank(70);
+
 /// kubeconfig-static-token: a fixed EKS token in the user entry; an error
 /// once its 15 minutes are over (by the servers' clock when one answered).
 fn static_token(e: &Evidence) -> Option<Finding> {
@@ -244,7 +320,7 @@ fn static_token(e: &Evidence) -> Option<Finding> {
     let now = server_date.or(e.now).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let i = inspect(token.expose(), now);
     let parts = i.parts.clone().unwrap_or_default();
-    let expired = i.violation(Rule::Expired).is_some();
+    let expired = i.violation(TokenRule::Expired).is_some();
     let when = match (parts.date, parts.expires_at()) {
         (Some(d), Some(x)) if expired => format!(
             " It was signed at {} and stopped working at {}.",
@@ -301,6 +377,14 @@ fn static_setup_command(e: &Evidence, parts: &TokenParts) -> String {
         sh(&region)
     )
 }
+
+pub static EXEC_COMMAND_NOT_FOUND: Rule = Rule::new(
+    "exec-command-not-found",
+    Severity::Error,
+    Area::Kubeconfig,
+    "the exec command is not on PATH",
+)
+.rank(40);
 
 fn not_found(e: &Evidence, x: &ExecEntry) -> Finding {
     let install = match (&x.install_hint, x.kind) {

@@ -1,17 +1,25 @@
 //! The checks of `why`: evidence in, findings out, no I/O.
 //!
-//! One module per area; each exposes `check(&Evidence) -> Vec<Finding>`.
-//! [`run_all`] runs them in area order. The helpers below are what several
+//! One file per area, named for what it owns (`aws_auth.rs`: every
+//! `aws-auth-*` code). A file holds, together, each code's [`Rule`] (a
+//! `static` beside the check that emits it: name, usual severity, area,
+//! rank in the verdict, summary), its checks (`check(&Evidence) ->
+//! Vec<Finding>`; the severity policy, "error unless ..., then warning",
+//! lives there too), the titles, details and remedies, and, where the area
+//! has one, `passed`: the "✓" line, a finding of severity `ok` under the
+//! code whose rule held. [`CHECKS`] lists them; [`run_all`] runs them in
+//! area order. The report only renders. The helpers below are what several
 //! checks share: the names to put in remedies (cluster, region, profile),
 //! the caller STS reported, shell quoting. A remedy uses the real names
 //! from the evidence, and an upper-case placeholder (`CLUSTER`) only when
 //! the name is unknown. No finding ever carries a secret: the token is
 //! inspected here, and only its non-secret parts go into findings.
 
+pub mod access_entries;
 pub mod authorization;
+pub mod aws_auth;
 pub mod cluster;
 pub mod credentials;
-pub mod entries;
 pub mod identity;
 pub mod irsa;
 pub mod kubeconfig;
@@ -23,25 +31,41 @@ pub mod token;
 
 use super::evidence::{Evidence, ExecKind, Review, StsAnswer};
 use super::finding::Finding;
+#[cfg(doc)]
+use super::finding::Rule;
 use time::OffsetDateTime;
 
 /// A check: a pure function of the evidence.
 pub type Check = fn(&Evidence) -> Vec<Finding>;
 
-/// The checks, in area order.
-pub const CHECKS: [Check; 12] = [
+/// The checks, in area order; within an area, the order their findings
+/// are shown in (a `passed` line is shown first in its area, and only
+/// when nothing there is a warning or an error).
+pub const CHECKS: [Check; 24] = [
     kubeconfig::check,
+    kubeconfig::passed,
     credentials::check,
+    credentials::passed,
     signer::check,
     token::check,
+    token::passed,
     sts::check,
+    sts::passed,
     cluster::check,
+    cluster::passed,
+    identity::who,
+    aws_auth::check,
+    access_entries::grants,
     identity::check,
-    entries::check,
+    access_entries::check,
     authorization::check,
+    authorization::passed,
     network::check,
+    network::passed,
     irsa::check,
+    irsa::passed,
     pod_identity::check,
+    pod_identity::passed,
 ];
 
 /// Runs every check; findings come out grouped by area, in check order
@@ -589,9 +613,11 @@ pub(crate) mod fixtures {
         }
     }
 
-    /// True when the checks emit `code`.
+    /// True when the checks emit `code` (not as a "✓" line).
     pub fn has(e: &Evidence, code: Code) -> bool {
-        run_all(e).iter().any(|f| f.code == code)
+        run_all(e)
+            .iter()
+            .any(|f| f.code == code && f.severity != Severity::Ok)
     }
 
     /// The report's verdict.
@@ -610,7 +636,7 @@ pub(crate) mod fixtures {
             .collect();
         let f = findings
             .iter()
-            .find(|f| f.code == code)
+            .find(|f| f.code == code && f.severity != Severity::Ok)
             .unwrap_or_else(|| panic!("no {} among {names:?}", code.name()))
             .clone();
         assert_eq!(f.severity, severity, "severity of {}", code.name());

@@ -8,9 +8,40 @@
 //! without its user and password.
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
-use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review};
-use crate::why::finding::{Code, Finding};
+use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review, ServerFacts};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
+
+pub static ENDPOINT_DNS_FAILED: Rule = Rule::new(
+    "endpoint-dns-failed",
+    Severity::Error,
+    Area::Network,
+    "the API server's host name does not resolve",
+)
+.rank(260);
+
+pub static ENDPOINT_UNREACHABLE: Rule = Rule::new(
+    "endpoint-unreachable",
+    Severity::Error,
+    Area::Network,
+    "the API server refused or did not answer",
+)
+.rank(290);
+
+pub static ENDPOINT_TLS_MISMATCH: Rule = Rule::new(
+    "endpoint-tls-mismatch",
+    Severity::Error,
+    Area::Network,
+    "the server certificate does not verify against the kubeconfig CA",
+)
+.rank(300);
+
+pub static PROXY_CONFIGURED: Rule = Rule::new(
+    "proxy-configured",
+    Severity::Info,
+    Area::Network,
+    "a proxy is configured",
+);
 
 /// The network findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -93,6 +124,40 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The API server answers (through the proxy, if any):
+/// `endpoint-unreachable` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let Some(s) = e.server.as_ref().filter(|s| answered(s)) else {
+        return Vec::new();
+    };
+    let via = match &s.proxy {
+        Some(p) => format!(" through the proxy {}", redact_userinfo(p)),
+        None => String::new(),
+    };
+    vec![Finding::ok(
+        Code::EndpointUnreachable,
+        format!("the API server answers at {}{via}", s.server),
+    )]
+}
+
+/// Whether the API server gave a Kubernetes answer to the token (it was
+/// reached, and answered the SelfSubjectReview with a user, 401 or 403).
+fn answered(s: &ServerFacts) -> bool {
+    s.reach == Reach::Ok
+        && matches!(
+            s.review,
+            Some(Review::Authenticated { .. } | Review::Unauthorized | Review::Forbidden(_))
+        )
+}
+
+pub static ENDPOINT_BAD_ANSWER: Rule = Rule::new(
+    "endpoint-bad-answer",
+    Severity::Error,
+    Area::Network,
+    "the API server answered, but not with a well-formed Kubernetes answer",
+)
+.rank(310);
+
 /// The API server was reached but its answer to the SelfSubjectReview was
 /// not a Kubernetes answer: kubectl fails on it too.
 fn bad_answer(server: &str, why: &str, proxy: Option<&str>) -> Finding {
@@ -122,6 +187,22 @@ fn endpoint_access(e: &Evidence) -> Option<&EndpointAccess> {
         _ => None,
     }
 }
+
+pub static ENDPOINT_PRIVATE_ONLY: Rule = Rule::new(
+    "endpoint-private-only",
+    Severity::Error,
+    Area::Cluster,
+    "the API server does not answer and its public endpoint is off",
+)
+.rank(270);
+
+pub static ENDPOINT_PUBLIC_CIDRS: Rule = Rule::new(
+    "endpoint-public-cidrs",
+    Severity::Error,
+    Area::Cluster,
+    "the API server does not answer and public access is limited to some CIDRs",
+)
+.rank(280);
 
 /// endpoint-private-only or endpoint-public-cidrs, when the cluster's
 /// `resourcesVpcConfig` explains why its endpoint does not answer.

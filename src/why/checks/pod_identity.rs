@@ -11,7 +11,7 @@ use super::sh;
 use crate::why::evidence::{
     AssociationInfo, EksCall, Evidence, IrsaFacts, KubeRead, PodIdentityFacts, PodInfo,
 };
-use crate::why::finding::{Code, Finding};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use crate::why::trust::glob;
 use serde_json::{Value, json};
 
@@ -54,6 +54,43 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// ✓ The service account's associations and the agent, when it has any
+/// (`pod-identity-agent-missing` judged).
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    pod_identity_line(e)
+        .map(|line| Finding::ok(Code::PodIdentityAgentMissing, line))
+        .into_iter()
+        .collect()
+}
+
+/// The service account's Pod Identity associations and agent, when it has any.
+fn pod_identity_line(e: &Evidence) -> Option<String> {
+    let p = e.pod_identity.as_ref()?;
+    let EksCall::Ok(assocs) = &p.associations else {
+        return None;
+    };
+    let mut seen: Vec<String> = assocs
+        .iter()
+        .map(|a| match &a.target_role_arn {
+            Some(t) => format!(
+                "association {} gives role {} (cross-account: it assumes {t})",
+                a.id, a.role_arn
+            ),
+            None => format!("association {} gives role {}", a.id, a.role_arn),
+        })
+        .collect();
+    match (&p.addon, &p.daemonset) {
+        (Some(EksCall::Ok(status)), _) => {
+            seen.push(format!("add-on eks-pod-identity-agent is {status}"))
+        }
+        (_, Some(KubeRead::Ok(true))) => {
+            seen.push("DaemonSet kube-system/eks-pod-identity-agent runs".into())
+        }
+        _ => {}
+    }
+    (!seen.is_empty()).then(|| seen.join(", "))
+}
+
 /// The service account has at least one association (as far as known).
 pub fn associated(e: &Evidence) -> bool {
     matches!(e.pod_identity.as_ref().map(|p| &p.associations), Some(EksCall::Ok(a)) if !a.is_empty())
@@ -70,6 +107,14 @@ pub fn create_line(e: &Evidence, x: &IrsaFacts, role_arn: &str) -> String {
         sh(role_arn)
     )
 }
+
+pub static AGENT_MISSING: Rule = Rule::new(
+    "pod-identity-agent-missing",
+    Severity::Error,
+    Area::PodIdentity,
+    "an association exists but no EKS Pod Identity Agent runs",
+)
+.rank(670);
 
 fn agent_missing(e: &Evidence, p: &PodIdentityFacts) -> Option<Finding> {
     if !matches!(p.daemonset, Some(KubeRead::Ok(false))) {
@@ -106,6 +151,14 @@ fn trust_doc() -> String {
     let doc = json!({"Version": "2012-10-17", "Statement": [canonical_statement()]});
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
+
+pub static ROLE_MISSING: Rule = Rule::new(
+    "pod-identity-role-missing",
+    Severity::Error,
+    Area::PodIdentity,
+    "the association's role does not exist",
+)
+.rank(680);
 
 fn role_missing(role_arn: &str) -> Finding {
     let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
@@ -171,6 +224,14 @@ pub fn missing_actions(doc: &Value) -> Vec<&'static str> {
         .collect()
 }
 
+pub static TRUST_INVALID: Rule = Rule::new(
+    "pod-identity-trust-invalid",
+    Severity::Error,
+    Area::PodIdentity,
+    "the role's trust policy does not let pods.eks.amazonaws.com AssumeRole and TagSession",
+)
+.rank(690);
+
 fn trust_invalid(role_arn: &str, doc: Option<&str>) -> Option<Finding> {
     let parsed: Value = doc
         .and_then(|d| serde_json::from_str(d).ok())
@@ -232,6 +293,14 @@ fn lacking(p: &PodInfo) -> Vec<&str> {
         .map(|c| c.name.as_str())
         .collect()
 }
+
+pub static POD_ENV_MISSING: Rule = Rule::new(
+    "pod-identity-pod-env-missing",
+    Severity::Error,
+    Area::PodIdentity,
+    "a pod of the service account lacks the Pod Identity variables",
+)
+.rank(700);
 
 fn pods_env_missing(
     x: &IrsaFacts,
@@ -296,6 +365,14 @@ fn shadows(p: &PodInfo) -> Vec<String> {
     }
     out
 }
+
+pub static SHADOWED: Rule = Rule::new(
+    "pod-identity-shadowed",
+    Severity::Error,
+    Area::PodIdentity,
+    "a pod also carries IRSA variables or access keys, used before Pod Identity",
+)
+.rank(710);
 
 fn shadowed(x: &IrsaFacts, pods: &[PodInfo]) -> Option<Finding> {
     let bad: Vec<(&PodInfo, Vec<String>)> = pods

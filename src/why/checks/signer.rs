@@ -8,13 +8,21 @@
 
 use super::{accepted, caller, cluster_args, rejected, sh};
 use crate::why::evidence::{Evidence, ExecKind, ProfileSource};
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
 /// The credentials findings about the environment and the profile.
 pub fn check(e: &Evidence) -> Vec<Finding> {
     env_overrides_profile(e).into_iter().collect()
 }
+
+pub static CREDENTIALS_ENV_OVERRIDES_PROFILE: Rule = Rule::new(
+    "credentials-env-overrides-profile",
+    Severity::Error,
+    Area::Credentials,
+    "access keys in the environment win over the profile named by AWS_PROFILE",
+)
+.rank(370);
 
 fn env_overrides_profile(e: &Evidence) -> Option<Finding> {
     let s = e.signer.as_ref()?;

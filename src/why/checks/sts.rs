@@ -10,7 +10,7 @@
 
 use super::{profile_arg, region_or_placeholder, sh};
 use crate::why::evidence::{Evidence, StsAnswer};
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use crate::why::inspect::inspect;
 use serde_json::json;
 
@@ -35,6 +35,14 @@ const OPT_IN_REGIONS: [&str; 17] = [
     "me-south-1",
     "mx-central-1",
 ];
+
+pub static THROTTLED: Rule = Rule::new(
+    "sts-throttled",
+    Severity::Warning,
+    Area::Sts,
+    "STS throttled the request",
+)
+.rank(340);
 
 /// The STS findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -98,6 +106,17 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     vec![finding]
 }
 
+/// ✓ STS said who signed: `sts-signature-mismatch` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    match e.sts.as_ref().map(|s| &s.answer) {
+        Some(StsAnswer::Caller { .. }) => vec![Finding::ok(
+            Code::StsSignatureMismatch,
+            "STS verifies the token's signature",
+        )],
+        _ => Vec::new(),
+    }
+}
+
 /// The endpoint's certificate comes from a CA nobody told us to trust:
 /// almost always a proxy that inspects TLS.
 pub fn tls_untrusted(endpoint: &str, issuer: &str, reason: &str) -> Finding {
@@ -116,6 +135,14 @@ pub fn tls_untrusted(endpoint: &str, issuer: &str, reason: &str) -> Finding {
          or add `ca_bundle = /path/to/corporate-ca.pem` to the profile in ~/.aws/config",
     )
 }
+
+pub static UNREACHABLE: Rule = Rule::new(
+    "sts-unreachable",
+    Severity::Error,
+    Area::Sts,
+    "STS could not be reached",
+)
+.rank(320);
 
 fn unreachable(e: &Evidence, endpoint: &str, reason: &str) -> Finding {
     let severity = if super::accepted(e) {
@@ -138,6 +165,14 @@ fn unreachable(e: &Evidence, endpoint: &str, reason: &str) -> Finding {
     ))
 }
 
+pub static INVALID_CLIENT_TOKEN: Rule = Rule::new(
+    "sts-invalid-client-token",
+    Severity::Error,
+    Area::Sts,
+    "STS does not know the access key",
+)
+.rank(330);
+
 fn invalid_client_token(e: &Evidence, akid: &str, region: &str, answer: &str) -> Finding {
     let mut remedy = format!(
         "The key was deleted or deactivated, or belongs to another partition. Check the credentials \
@@ -158,6 +193,14 @@ fn invalid_client_token(e: &Evidence, akid: &str, region: &str, answer: &str) ->
     .detail(format!("STS answered {answer}"))
     .remedy(remedy)
 }
+
+pub static SIGNATURE_MISMATCH: Rule = Rule::new(
+    "sts-signature-mismatch",
+    Severity::Error,
+    Area::Sts,
+    "STS says the signature does not match",
+)
+.rank(360);
 
 fn signature_mismatch(e: &Evidence, akid: &str, message: &str) -> Finding {
     let explained = e

@@ -12,8 +12,10 @@ use super::{
     rfc3339, setup_command, sh,
 };
 use crate::why::evidence::{Evidence, ExecKind, ExecOutcome, StsAnswer};
-use crate::why::finding::{Code, Finding, Severity};
-use crate::why::inspect::{Inspection, MAX_TOKEN_BYTES, Rule, TOKEN_LIFETIME, inspect};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
+use crate::why::inspect::{
+    Inspection, MAX_TOKEN_BYTES, Rule as TokenRule, TOKEN_LIFETIME, inspect,
+};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -24,6 +26,22 @@ const SKEW_WARNING_SECONDS: i64 = 60;
 /// Clock offset that is an error: STS refuses signatures dated more than
 /// 5 minutes ahead ("Signature not yet current").
 const SKEW_ERROR_SECONDS: i64 = 300;
+
+pub static FORMAT_INVALID: Rule = Rule::new(
+    "token-format-invalid",
+    Severity::Error,
+    Area::Token,
+    "the token breaks a structural rule of the authenticator",
+)
+.rank(170);
+
+pub static CLUSTER_HEADER_UNSIGNED: Rule = Rule::new(
+    "token-cluster-header-unsigned",
+    Severity::Error,
+    Area::Token,
+    "x-k8s-aws-id is not among the signed headers",
+)
+.rank(190);
 
 /// The token findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -42,7 +60,7 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     let format: Vec<_> = i
         .violations
         .iter()
-        .filter(|v| is_format_rule(v.rule) && !(overridden && v.rule == Rule::Scheme))
+        .filter(|v| is_format_rule(v.rule) && !(overridden && v.rule == TokenRule::Scheme))
         .collect();
     out.extend(too_large(e, &i));
     if let Some(first) = format.first() {
@@ -69,7 +87,7 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
         );
     }
     out.extend(host_rejected(e, &i));
-    if let Some(v) = i.violation(Rule::ClusterHeaderUnsigned) {
+    if let Some(v) = i.violation(TokenRule::ClusterHeaderUnsigned) {
         out.push(
             Finding::new(
                 Code::TokenClusterHeaderUnsigned,
@@ -84,23 +102,54 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
             .evidence(i.to_json()),
         );
     }
-    if i.violation(Rule::Expired).is_some() {
+    if i.violation(TokenRule::Expired).is_some() {
         out.push(expired(e, &i, now));
     }
     out
 }
 
-fn is_format_rule(rule: Rule) -> bool {
+/// ✓ The token keeps every structural rule (judged by the local clock):
+/// `token-format-invalid` holds.
+pub fn passed(e: &Evidence) -> Vec<Finding> {
+    let Some(t) = &e.token else {
+        return Vec::new();
+    };
+    if !super::eks_token_expected(e) {
+        return Vec::new();
+    }
+    let i = inspect(t.expose(), e.now.unwrap_or(OffsetDateTime::UNIX_EPOCH));
+    let Some(p) = i.parts.as_ref().filter(|_| i.violations.is_empty()) else {
+        return Vec::new();
+    };
+    let when = p.date.map(rfc3339).unwrap_or_default();
+    vec![Finding::ok(
+        Code::TokenFormatInvalid,
+        format!("well-formed, signed at {when} for {}", p.host),
+    )]
+}
+
+fn is_format_rule(rule: TokenRule) -> bool {
     !matches!(
         rule,
-        Rule::TooLong | Rule::Host | Rule::ClusterHeaderUnsigned | Rule::Expired
+        TokenRule::TooLong
+            | TokenRule::Host
+            | TokenRule::ClusterHeaderUnsigned
+            | TokenRule::Expired
     )
 }
+
+pub static TOO_LARGE: Rule = Rule::new(
+    "token-too-large",
+    Severity::Error,
+    Area::Token,
+    "the token is longer than the 4096 bytes the authenticator accepts",
+)
+.rank(160);
 
 /// token-too-large: by how much, how much of it the session token takes,
 /// and what shortens it.
 fn too_large(e: &Evidence, i: &Inspection) -> Option<Finding> {
-    i.violation(Rule::TooLong)?;
+    i.violation(TokenRule::TooLong)?;
     let over = i.length.saturating_sub(MAX_TOKEN_BYTES);
     let parts = i.parts.clone().unwrap_or_default();
     let share = parts.security_token_share;
@@ -182,11 +231,19 @@ fn fresh_token_remedy(e: &Evidence) -> String {
     }
 }
 
+pub static STS_HOST_REJECTED: Rule = Rule::new(
+    "token-sts-host-rejected",
+    Severity::Error,
+    Area::Token,
+    "the token's host is not an STS host EKS accepts",
+)
+.rank(180);
+
 fn host_rejected(e: &Evidence, i: &Inspection) -> Option<Finding> {
     let parts = i.parts.as_ref()?;
     let cluster_partition = region(e).map(|r| crate::token::partition(&r));
     let why = match (
-        i.violation(Rule::Host),
+        i.violation(TokenRule::Host),
         parts.host_partition,
         cluster_partition,
     ) {
@@ -237,6 +294,14 @@ fn host_rejected(e: &Evidence, i: &Inspection) -> Option<Finding> {
     )
 }
 
+pub static EXPIRED: Rule = Rule::new(
+    "token-expired",
+    Severity::Error,
+    Area::Token,
+    "X-Amz-Date is older than 15 minutes",
+)
+.rank(210);
+
 fn expired(e: &Evidence, i: &Inspection, now: OffsetDateTime) -> Finding {
     let parts = i.parts.as_ref();
     let date = parts.and_then(|p| p.date).unwrap_or(now);
@@ -285,6 +350,14 @@ fn expired(e: &Evidence, i: &Inspection, now: OffsetDateTime) -> Finding {
     .evidence(i.to_json())
 }
 
+pub static CLUSTER_MISMATCH: Rule = Rule::new(
+    "token-cluster-mismatch",
+    Severity::Error,
+    Area::Token,
+    "the token was signed for another cluster name or ID",
+)
+.rank(350);
+
 fn cluster_mismatch(e: &Evidence) -> Option<Finding> {
     let sts = e.sts.as_ref()?;
     let StsAnswer::Error { code, .. } = &sts.answer else {
@@ -327,6 +400,14 @@ fn cluster_mismatch(e: &Evidence) -> Option<Finding> {
             .evidence(json!({"cluster": cluster, "signed_for": signed_for})),
     )
 }
+
+pub static CLOCK_SKEW: Rule = Rule::new(
+    "clock-skew",
+    Severity::Warning,
+    Area::Token,
+    "the local clock differs from the servers' Date",
+)
+.rank(200);
 
 fn clock_skew(e: &Evidence) -> Vec<Finding> {
     let not_yet_current = e.sts.as_ref().and_then(|s| match &s.answer {

@@ -1,13 +1,18 @@
-//! Access entries against the principal they were made for, and mappings
-//! an IAM Identity Center role outgrew.
+//! Access entries: what the caller's entry grants, whether it still fits
+//! the principal it was made for, and mappings an IAM Identity Center role
+//! outgrew.
 //!
-//! Codes: access-entry-shadows-aws-auth (an access entry and an aws-auth
+//! Codes: access-entry-no-permissions (an entry with no policy and no
+//! group), access-policy-scope (namespace-scoped policies exclude the
+//! namespace asked about: an error unless the entry has groups RBAC may
+//! bind), access-entry-shadows-aws-auth (an access entry and an aws-auth
 //! mapping for the same caller, mode `API_AND_CONFIG_MAP`: the entry
 //! decides), access-entry-stale-principal (the caller's role was created
 //! after its entry: EKS tied the entry to the old role's unique ID),
 //! sso-role-mapping-stale (aws-auth or an access entry names
 //! `AWSReservedSSO_<set>_<suffix>` with another suffix than the caller's).
 
+use super::identity::{Ctx, context};
 use super::{
     Caller, accepted, caller, cluster_args, cluster_or_placeholder, region_or_placeholder, rfc3339,
     sh,
@@ -15,7 +20,7 @@ use super::{
 use crate::why::arn::strip_path;
 use crate::why::awsauth::{self, AwsAuth};
 use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence};
-use crate::why::finding::{Code, Finding, Severity};
+use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
 /// IAM Identity Center's role name prefix.
@@ -102,6 +107,14 @@ fn recreate(e: &Evidence, x: &AccessEntryInfo, principal: &str) -> String {
     out
 }
 
+pub static STALE_PRINCIPAL: Rule = Rule::new(
+    "access-entry-stale-principal",
+    Severity::Error,
+    Area::Identity,
+    "the access entry predates its role (deleted and recreated)",
+)
+.rank(390);
+
 /// access-entry-stale-principal: the role is younger than its entry.
 fn stale_principal(e: &Evidence, x: &AccessEntryInfo) -> Option<Finding> {
     let created = x.created_at?;
@@ -151,6 +164,13 @@ fn stale_principal(e: &Evidence, x: &AccessEntryInfo) -> Option<Finding> {
         ),
     )
 }
+
+pub static SHADOWS_AWS_AUTH: Rule = Rule::new(
+    "access-entry-shadows-aws-auth",
+    Severity::Warning,
+    Area::Identity,
+    "an access entry and an aws-auth mapping: the entry decides",
+);
 
 /// access-entry-shadows-aws-auth: both map the caller; the entry wins.
 fn shadows(e: &Evidence, c: &Caller, x: &AccessEntryInfo, auth: &AwsAuth) -> Option<Finding> {
@@ -254,6 +274,14 @@ fn stale_sso_mappings(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Vec<(
     out
 }
 
+pub static SSO_ROLE_MAPPING_STALE: Rule = Rule::new(
+    "sso-role-mapping-stale",
+    Severity::Error,
+    Area::Identity,
+    "an SSO role is mapped with another suffix than the caller's",
+)
+.rank(400);
+
 /// sso-role-mapping-stale: the caller's permission set is mapped under an
 /// earlier role suffix only.
 fn sso_stale(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Option<Finding> {
@@ -317,13 +345,208 @@ fn sso_stale(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Option<Finding
     )
 }
 
+/// The access policy that makes a principal cluster-admin.
+const CLUSTER_ADMIN_POLICY: &str =
+    "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+
+/// What the caller's own access entry grants, when it has one that counts:
+/// nothing at all, or not the namespace asked about.
+pub fn grants(e: &Evidence) -> Vec<Finding> {
+    let ctx = context(e);
+    match (&ctx.caller, ctx.entry) {
+        (Some(_), Some(x)) => entry_findings(&ctx, x),
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn describe_entry(x: &AccessEntryInfo) -> String {
+    let policies: Vec<String> = x
+        .policies
+        .iter()
+        .map(|p| {
+            let name = p.policy_arn.rsplit('/').next().unwrap_or(&p.policy_arn);
+            if p.scope_type == "namespace" {
+                format!("{name} in {}", p.namespaces.join(","))
+            } else {
+                name.to_string()
+            }
+        })
+        .collect();
+    format!(
+        "policies: {}; groups: {}",
+        if policies.is_empty() {
+            "none".into()
+        } else {
+            policies.join(", ")
+        },
+        if x.kubernetes_groups.is_empty() {
+            "none".into()
+        } else {
+            x.kubernetes_groups.join(", ")
+        }
+    )
+}
+
+pub(super) fn access_entry_commands(
+    e: &Evidence,
+    principal: &str,
+    groups: &[String],
+    admin: bool,
+) -> String {
+    let args = format!(
+        "--cluster-name {} --region {} --principal-arn {}",
+        sh(&cluster_or_placeholder(e)),
+        sh(&region_or_placeholder(e)),
+        sh(principal)
+    );
+    let mut out = format!("aws eks create-access-entry {args}");
+    if !groups.is_empty() {
+        out.push_str(" --kubernetes-groups");
+        for g in groups {
+            out.push_str(&format!(" {}", sh(g)));
+        }
+    }
+    if admin {
+        out.push_str(&format!(
+            "\naws eks associate-access-policy {args} --policy-arn {CLUSTER_ADMIN_POLICY} --access-scope type=cluster"
+        ));
+    }
+    out
+}
+
+pub static NO_PERMISSIONS: Rule = Rule::new(
+    "access-entry-no-permissions",
+    Severity::Error,
+    Area::Identity,
+    "an access entry with no policy and no group",
+)
+.rank(500);
+
+fn entry_findings(ctx: &Ctx<'_>, x: &AccessEntryInfo) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let args = format!(
+        "--cluster-name {} --region {} --principal-arn {}",
+        sh(&cluster_or_placeholder(ctx.e)),
+        sh(&region_or_placeholder(ctx.e)),
+        sh(&x.principal_arn)
+    );
+    if x.policies.is_empty() && x.kubernetes_groups.is_empty() {
+        out.push(
+            Finding::new(Code::AccessEntryNoPermissions, "Your access entry grants nothing")
+                .detail(format!(
+                    "The access entry for {} has no access policy and no Kubernetes group: the cluster \
+                     accepts you and allows nothing.",
+                    x.principal_arn
+                ))
+                .remedy(format!(
+                    "Associate an access policy (AmazonEKSViewPolicy, AmazonEKSEditPolicy, AmazonEKSAdminPolicy \
+                     or AmazonEKSClusterAdminPolicy):\naws eks associate-access-policy {args} --policy-arn \
+                     arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy --access-scope type=cluster\n\
+                     or give it groups that RoleBindings name:\naws eks update-access-entry {args} --kubernetes-groups GROUP"
+                ))
+                .evidence(json!({"principal_arn": x.principal_arn})),
+        );
+    }
+    if let Some(ns) = super::authorization::asked_namespace(ctx.e)
+        && !super::authorization::allowed(ctx.e)
+        && super::authorization::group_covered(ctx.e)
+    {
+        out.extend(policy_scope(x, &ns, &args));
+    }
+    out
+}
+
+pub static ACCESS_POLICY_SCOPE: Rule = Rule::new(
+    "access-policy-scope",
+    Severity::Error,
+    Area::Identity,
+    "a namespace-scoped access policy excludes the namespace",
+)
+.rank(520);
+
+fn policy_scope(x: &AccessEntryInfo, ns: &str, args: &str) -> Option<Finding> {
+    let covered = x
+        .policies
+        .iter()
+        .any(|p| super::authorization::scope_covers(p, Some(ns)));
+    if x.policies.is_empty() || covered {
+        return None;
+    }
+    let p = &x.policies[0];
+    let mut namespaces = p.namespaces.clone();
+    namespaces.push(ns.to_string());
+    Some(
+        Finding::new(Code::AccessPolicyScope, format!("Your access policies do not cover namespace {ns}"))
+            .severity(if x.kubernetes_groups.is_empty() { Severity::Error } else { Severity::Warning })
+            .detail(format!(
+                "The access entry's policies are scoped to namespaces {}{}.",
+                x.policies.iter().flat_map(|p| p.namespaces.clone()).collect::<Vec<_>>().join(", "),
+                if x.kubernetes_groups.is_empty() { "" } else { "; its groups may still be bound by RBAC" }
+            ))
+            .remedy(format!(
+                "Widen the scope of the policy:\naws eks associate-access-policy {args} --policy-arn {} \
+                 --access-scope type=namespace,namespaces={}",
+                p.policy_arn,
+                namespaces.join(",")
+            ))
+            .evidence(json!({"namespace": ns, "policies": x.policies.iter().map(|p| &p.policy_arn).collect::<Vec<_>>()})),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::sso_parts;
     use crate::why::checks::fixtures::*;
-    use crate::why::evidence::{EksCall, Review};
+    use crate::why::evidence::{AccessPolicy, EksCall, Review};
     use crate::why::finding::{Code, Severity};
     use time::macros::datetime;
+
+    #[test]
+    fn access_entry_no_permissions() {
+        let mut e = healthy();
+        if let Some(EksCall::Ok(Some(x))) = &mut e.eks.as_mut().unwrap().access_entry {
+            x.policies.clear();
+        }
+        let f = expect(
+            &e,
+            Code::AccessEntryNoPermissions,
+            Severity::Error,
+            "access-entry-no-permissions",
+        );
+        assert!(
+            f.remedy
+                .contains("aws eks associate-access-policy --cluster-name demo --region us-west-2")
+        );
+    }
+
+    #[test]
+    fn access_policy_scope() {
+        let mut e = healthy();
+        e.request.verb = Some("list".into());
+        e.request.resource = Some("pods".into());
+        e.request.namespace = Some("prod".into());
+        if let Some(EksCall::Ok(Some(x))) = &mut e.eks.as_mut().unwrap().access_entry {
+            x.policies = vec![AccessPolicy {
+                policy_arn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy".into(),
+                scope_type: "namespace".into(),
+                namespaces: vec!["dev".into(), "test-*".into()],
+            }];
+        }
+        let f = expect(
+            &e,
+            Code::AccessPolicyScope,
+            Severity::Error,
+            "access-policy-scope",
+        );
+        assert!(
+            f.remedy
+                .contains("--access-scope type=namespace,namespaces=dev,test-*,prod"),
+            "{}",
+            f.remedy
+        );
+        e.request.namespace = Some("test-7".into());
+        assert!(!has(&e, Code::AccessPolicyScope), "a trailing * covers it");
+    }
 
     /// The Dev role recreated after its entry; the cluster says 401.
     fn recreated_role() -> crate::why::evidence::Evidence {
