@@ -278,7 +278,7 @@ const AREAS: [Area; 10] = [
 
 /// `role Dev`, `user bob`, or the ARN itself.
 fn short_principal(arn: &str) -> String {
-    use super::arn::{Arn, Kind};
+    use crate::domain::arn::{Arn, Kind};
     match Arn::parse(arn).as_ref().map(|a| (a.kind(), a.name())) {
         Some((Kind::Role, Some(name))) => format!("role {name}"),
         Some((Kind::User, Some(name))) => format!("user {name}"),

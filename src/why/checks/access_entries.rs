@@ -17,14 +17,13 @@ use super::{
     Caller, accepted, caller, cluster_args, cluster_or_placeholder, region_or_placeholder, rfc3339,
     sh,
 };
-use crate::why::arn::strip_path;
+use crate::domain::arn::sso_parts;
 use crate::why::awsauth::{self, AwsAuth};
 use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
 /// IAM Identity Center's role name prefix.
-const SSO_PREFIX: &str = "AWSReservedSSO_";
 
 /// The findings about access entries and stale SSO mappings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -228,24 +227,13 @@ fn entry_target(e: &Evidence, principal: &str) -> String {
     format!("{} --principal-arn {}", cluster_args(e), sh(principal))
 }
 
-/// `(permission set, suffix)` of an `AWSReservedSSO_<set>_<suffix>` role ARN
-/// (path or not), or of the role in an assumed-role ARN.
-pub fn sso_parts(arn: &str) -> Option<(String, String)> {
-    let principal = crate::why::arn::canonicalize(arn)?;
-    let name = strip_path(&principal);
-    let name = name.rsplit('/').next()?;
-    let rest = name.strip_prefix(SSO_PREFIX)?;
-    let (set, suffix) = rest.rsplit_once('_')?;
-    (!set.is_empty() && !suffix.is_empty()).then(|| (set.to_string(), suffix.to_string()))
-}
-
 /// Mappings of the caller's permission set with another suffix: where
 /// (`aws-auth mapRoles[0]`, `access entry`) and the ARN.
 fn stale_sso_mappings(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Vec<(String, String)> {
     let Some((set, suffix)) = sso_parts(&c.arn) else {
         return Vec::new();
     };
-    let account = |arn: &str| crate::why::arn::account_id(arn).as_deref() == Some(&c.account);
+    let account = |arn: &str| crate::domain::arn::account_id(arn).as_deref() == Some(&c.account);
     let stale = |arn: &str| {
         account(arn)
             && sso_parts(arn).is_some_and(|(s, x)| s == set && !x.eq_ignore_ascii_case(&suffix))
@@ -495,7 +483,6 @@ fn policy_scope(x: &AccessEntryInfo, ns: &str, args: &str) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use super::sso_parts;
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::{AccessPolicy, EksCall, Review};
     use crate::why::finding::{Code, Severity};
@@ -634,22 +621,6 @@ mod tests {
         assert!(
             !has(&healthy_aws_auth(), Code::AccessEntryShadowsAwsAuth),
             "aws-auth only"
-        );
-    }
-
-    #[test]
-    fn sso_parts_of_arns() {
-        let want = Some(("Admin".to_string(), "0123abcd".to_string()));
-        assert_eq!(sso_parts(SSO_ROLE), want);
-        assert_eq!(sso_parts(SSO_ROLE_WITH_PATH), want);
-        assert_eq!(
-            sso_parts("arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123abcd/a@b.c"),
-            want
-        );
-        assert_eq!(sso_parts("arn:aws:iam::111122223333:role/Dev"), None);
-        assert_eq!(
-            sso_parts("arn:aws:iam::1:role/AWSReservedSSO_Data_Eng_ffff"),
-            Some(("Data_Eng".into(), "ffff".into()))
         );
     }
 

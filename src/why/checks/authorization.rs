@@ -243,11 +243,9 @@ pub fn scope_covers(p: &AccessPolicy, namespace: Option<&str>) -> bool {
     let Some(ns) = namespace else {
         return false;
     };
-    p.namespaces.iter().any(|n| {
-        n == ns
-            || n.strip_suffix('*')
-                .is_some_and(|prefix| ns.starts_with(prefix))
-    })
+    p.namespaces
+        .iter()
+        .any(|n| crate::domain::wildcard::trailing_star(n, ns))
 }
 
 /// Who the cluster says you are.

@@ -13,7 +13,7 @@
 
 use super::identity::{Ctx, context};
 use super::{accepted, cluster_or_placeholder, region_or_placeholder, sh};
-use crate::why::arn::{self, Kind};
+use crate::domain::arn::{self, Kind};
 use crate::why::awsauth::{AwsAuth, Entry, Section};
 use crate::why::evidence::Evidence;
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
@@ -185,7 +185,9 @@ fn diagnose(ctx: &Ctx<'_>, m: &Entry) -> Option<Problem> {
         })
     };
     if m.arn.contains('*') {
-        let concerns = ctx.principal().is_some_and(|p| glob(&m.arn, p));
+        let concerns = ctx
+            .principal()
+            .is_some_and(|p| crate::domain::wildcard::star_like_ignore_case(&m.arn, p));
         let fixed = ctx
             .principal()
             .filter(|_| concerns)
@@ -376,44 +378,11 @@ pub(super) fn default_username(arn: &str) -> String {
     }
 }
 
-/// `*` matches any run of characters; case-insensitive.
-fn glob(pattern: &str, s: &str) -> bool {
-    let (p, s) = (pattern.to_ascii_lowercase(), s.to_ascii_lowercase());
-    let parts: Vec<&str> = p.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !s.starts_with(first)
-        || !s[first.len()..].ends_with(last)
-        || s.len() < first.len() + last.len()
-    {
-        return false;
-    }
-    let mut rest = &s[first.len()..s.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
-    use super::glob;
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::Evidence;
     use crate::why::finding::{Code, Severity};
-
-    #[test]
-    fn wildcards_glob() {
-        assert!(glob("arn:aws:iam::1:role/*", "arn:aws:iam::1:role/Dev"));
-        assert!(glob(
-            "arn:aws:iam::1:role/Dev*",
-            "arn:aws:iam::1:role/DEV-admin"
-        ));
-        assert!(glob("*:role/*Admin*", "arn:aws:iam::1:role/SuperAdminRole"));
-        assert!(!glob("arn:aws:iam::2:role/*", "arn:aws:iam::1:role/Dev"));
-    }
 
     #[test]
     fn aws_auth_unreadable_says_how_to_provide_it() {

@@ -38,7 +38,7 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
             let account = caller(e)
                 .map(|c| c.account)
                 .unwrap_or_else(|| "ACCOUNT".into());
-            let partition = crate::token::partition(&eks.region);
+            let partition = crate::domain::partition::partition(&eks.region);
             vec![
                 Finding::new(Code::EksDescribeDenied, format!("No permission to describe cluster {}", eks.cluster_name))
                     .detail(format!(

@@ -9,8 +9,8 @@
 //! exec-failed (`kubeconfig.rs`).
 
 use super::{last_lines, profile, profile_arg, setup_command, sh};
-use crate::aws::sso::login_command;
-use crate::why::arn::Arn;
+use crate::domain::arn::Arn;
+use crate::domain::sso::login_command;
 use crate::why::evidence::{Evidence, ExecOutcome, StsAnswer};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;

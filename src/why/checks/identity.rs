@@ -16,7 +16,7 @@ use super::aws_auth::{default_username, eksctl_line, entry_problem};
 use super::{
     Caller, accepted, caller, cluster_or_placeholder, region_or_placeholder, rejected, sh,
 };
-use crate::why::arn;
+use crate::domain::arn;
 use crate::why::awsauth::{self, AwsAuth};
 use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence, Review};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};

@@ -9,8 +9,7 @@
 //! Pod Identity alike.
 
 use super::{caller, cluster_or_placeholder, pod_identity, region_or_placeholder, sh};
-use crate::aws::iam::issuer_host_path;
-use crate::why::arn::{Arn, Kind};
+use crate::domain::arn::{Arn, Kind, issuer_host_path};
 use crate::why::evidence::{EksCall, Evidence, IrsaFacts, KubeRead, OidcProviderInfo, PodInfo};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use crate::why::trust::{self, Problem, WebIdentity};
@@ -237,7 +236,7 @@ fn annotation_missing(e: &Evidence, x: &IrsaFacts) -> Finding {
 /// assumed-role ARN, made an IAM role ARN.
 fn corrected_annotation(e: &Evidence, value: &str) -> String {
     if let Some(a) = Arn::parse(value)
-        && let Some(c) = crate::why::arn::canonicalize(value)
+        && let Some(c) = crate::domain::arn::canonicalize(value)
         && a.kind() == Kind::AssumedRole
     {
         return c;
@@ -292,7 +291,7 @@ pub static ROLE_MISSING: Rule = Rule::new(
 .rank(580);
 
 fn role_missing(role_arn: &str, who: Option<&WebIdentity<'_>>) -> Finding {
-    let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
+    let name = crate::domain::arn::role_name(role_arn).unwrap_or("ROLE_NAME");
     let policy = who
         .map(|w| {
             trust_json(
@@ -397,7 +396,7 @@ pub static TRUST_AUDIENCE_MISMATCH: Rule = Rule::new(
 .rank(640);
 
 fn trust_findings(role_arn: &str, doc_text: &str, w: &WebIdentity<'_>) -> Vec<Finding> {
-    let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
+    let name = crate::domain::arn::role_name(role_arn).unwrap_or("ROLE_NAME");
     let doc: Value = match serde_json::from_str(doc_text) {
         Ok(d) => d,
         Err(_) => json!({"Statement": []}),

@@ -8,11 +8,12 @@
 //! classification), so exec-failed is only what no more specific code says.
 
 use super::{exec_command_line, human_duration, last_lines, rfc3339, setup_command, sh};
+use crate::domain::arn::Arn;
+use crate::domain::token::TOKEN_PREFIX;
 use crate::exec_credential::V1ALPHA1;
-use crate::why::arn::Arn;
 use crate::why::evidence::{Evidence, ExecEntry, ExecKind, ExecOutcome, KubeconfigFacts};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
-use crate::why::inspect::{PREFIX, Rule as TokenRule, TokenParts, inspect};
+use crate::why::inspect::{Rule as TokenRule, TokenParts, inspect};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -263,7 +264,7 @@ fn exec_findings(e: &Evidence) -> Vec<Finding> {
     let token_is_eks = e
         .token
         .as_ref()
-        .is_some_and(|t| t.expose().starts_with(crate::why::inspect::PREFIX));
+        .is_some_and(|t| t.expose().starts_with(TOKEN_PREFIX));
     if x.kind == ExecKind::Other && !token_is_eks && !e.request.token_from_flag {
         out.push(
             Finding::new(Code::ExecNotEks, format!("The exec command {} does not make an EKS token", x.command))
@@ -291,7 +292,7 @@ fn exec_findings(e: &Evidence) -> Vec<Finding> {
                 .remedy(format!(
                     "Run it once by hand to see what it waits for:\n{}\nFor an SSO profile, log in first: {}",
                     exec_command_line(e).unwrap_or_default(),
-                    crate::aws::sso::login_command(&super::profile(e).unwrap_or_else(|| "default".into()))
+                    crate::domain::sso::login_command(&super::profile(e).unwrap_or_else(|| "default".into()))
                 ))
                 .evidence(json!({"timeout_seconds": seconds})),
         ),
@@ -313,7 +314,7 @@ pub static STATIC_TOKEN: Rule = Rule::new(
 fn static_token(e: &Evidence) -> Option<Finding> {
     let k = &e.kubeconfig;
     let token = k.static_token.as_ref()?;
-    if !token.expose().starts_with(PREFIX) {
+    if !token.expose().starts_with(TOKEN_PREFIX) {
         return None;
     }
     let server_date = e.server.as_ref().and_then(|s| s.server_date);

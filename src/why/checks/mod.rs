@@ -101,7 +101,7 @@ pub fn caller(e: &Evidence) -> Option<Caller> {
             arn: arn.clone(),
             account: account.clone(),
             user_id: user_id.clone(),
-            principal: super::arn::canonicalize(arn).unwrap_or_else(|| arn.clone()),
+            principal: crate::domain::arn::canonicalize(arn).unwrap_or_else(|| arn.clone()),
         }),
         _ => None,
     })
@@ -188,7 +188,7 @@ pub fn eks_token_expected(e: &Evidence) -> bool {
     let looks = e
         .token
         .as_ref()
-        .is_some_and(|t| t.expose().starts_with(super::inspect::PREFIX));
+        .is_some_and(|t| t.expose().starts_with(crate::domain::token::TOKEN_PREFIX));
     tool || looks || e.request.token_from_flag
 }
 

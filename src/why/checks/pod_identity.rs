@@ -12,7 +12,6 @@ use crate::why::evidence::{
     AssociationInfo, EksCall, Evidence, IrsaFacts, KubeRead, PodIdentityFacts, PodInfo,
 };
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
-use crate::why::trust::glob;
 use serde_json::{Value, json};
 
 /// The service principal the agent assumes roles as.
@@ -161,7 +160,7 @@ pub static ROLE_MISSING: Rule = Rule::new(
 .rank(680);
 
 fn role_missing(role_arn: &str) -> Finding {
-    let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
+    let name = crate::domain::arn::role_name(role_arn).unwrap_or("ROLE_NAME");
     Finding::new(Code::PodIdentityRoleMissing, format!("Role {name} does not exist"))
         .detail(format!("The association names {role_arn}; IAM GetRole found no role {name}."))
         .remedy(format!(
@@ -194,7 +193,7 @@ fn covers(s: &Value, action: &str) -> bool {
     let hit = |v: &Value| {
         strings(v)
             .iter()
-            .any(|p| glob(&p.to_ascii_lowercase(), &lower))
+            .any(|p| crate::domain::wildcard::iam_like_ignore_case(p, &lower))
     };
     match s.get("NotAction") {
         Some(n) => !hit(n),
@@ -240,7 +239,7 @@ fn trust_invalid(role_arn: &str, doc: Option<&str>) -> Option<Finding> {
     if missing.is_empty() {
         return None;
     }
-    let name = crate::aws::iam::role_name(role_arn).unwrap_or("ROLE_NAME");
+    let name = crate::domain::arn::role_name(role_arn).unwrap_or("ROLE_NAME");
     let mut fixed = parsed.clone();
     let mut list = match fixed["Statement"].take() {
         Value::Array(a) => a,
@@ -441,10 +440,11 @@ pub fn unverified(e: &Evidence) -> Vec<(String, String)> {
         )),
         EksCall::Ok(a) => {
             for t in a.iter().filter_map(|a| a.target_role_arn.as_ref()) {
-                let account = t.split(':').nth(4).unwrap_or("the other account");
+                let account =
+                    crate::domain::arn::account_id(t).unwrap_or_else(|| "the other account".into());
                 out.push((
                     format!("the cross-account target role {t} (its trust policy must trust the association's role)"),
-                    format!("credentials of account {account}: aws iam get-role --role-name {}", sh(crate::aws::iam::role_name(t).unwrap_or("ROLE_NAME"))),
+                    format!("credentials of account {account}: aws iam get-role --role-name {}", sh(crate::domain::arn::role_name(t).unwrap_or("ROLE_NAME"))),
                 ));
             }
         }

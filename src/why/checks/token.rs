@@ -11,11 +11,10 @@ use super::{
     cluster_or_placeholder, exec_command_line, human_duration, region, region_or_placeholder,
     rfc3339, setup_command, sh,
 };
+use crate::domain::token::{MAX_TOKEN_BYTES, TOKEN_LIFETIME};
 use crate::why::evidence::{Evidence, ExecKind, ExecOutcome, StsAnswer};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
-use crate::why::inspect::{
-    Inspection, MAX_TOKEN_BYTES, Rule as TokenRule, TOKEN_LIFETIME, inspect,
-};
+use crate::why::inspect::{Inspection, Rule as TokenRule, inspect};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -241,7 +240,7 @@ pub static STS_HOST_REJECTED: Rule = Rule::new(
 
 fn host_rejected(e: &Evidence, i: &Inspection) -> Option<Finding> {
     let parts = i.parts.as_ref()?;
-    let cluster_partition = region(e).map(|r| crate::token::partition(&r));
+    let cluster_partition = region(e).map(|r| crate::domain::partition::partition(&r));
     let why = match (
         i.violation(TokenRule::Host),
         parts.host_partition,
@@ -484,12 +483,12 @@ fn sync_clock_remedy() -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::domain::token::MAX_TOKEN_BYTES;
     use crate::secret::Secret;
     use crate::why::checks::fixtures::*;
     use crate::why::checks::run_all;
     use crate::why::evidence::{ExecKind, StsAnswer};
     use crate::why::finding::{Code, Severity};
-    use crate::why::inspect::MAX_TOKEN_BYTES;
     use time::Duration;
     use time::macros::datetime;
 
