@@ -18,6 +18,18 @@ pub mod tls;
 use std::collections::HashMap;
 use std::ffi::OsString;
 
+/// An EKS API call's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EksCall<T> {
+    Ok(T),
+    /// AccessDeniedException (message).
+    Denied(String),
+    /// ResourceNotFoundException (message).
+    NotFound(String),
+    /// Anything else (message).
+    Failed(String),
+}
+
 /// The SDK configuration every AWS call starts from: the region and
 /// profile chosen the AWS CLI's way, the token path's timeouts, an HTTPS
 /// client that also trusts the CA bundle (`AWS_CA_BUNDLE` or the profile's
