@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod aws_session;
+pub mod cache;
 pub mod cache_cmd;
 pub mod child;
 pub mod cli;

@@ -16,7 +16,7 @@ use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
 use crate::aws::sso_refresh;
 use crate::platform::Hardware;
-use crate::token::cache::TokenCache;
+use crate::cache::TokenCache;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;

@@ -8,17 +8,16 @@
 //! In an interactive exec call with a missing or expired SSO session it runs
 //! `login` first (see [`crate::login`]).
 
-pub mod cache;
 pub mod presign;
 
 use crate::aws::credentials::{self, CredentialRequest};
 use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{self, Profiles};
 use crate::aws::{Env, endpoint, tls};
+use crate::cache::{CacheKey, Entry, SignedWith, TokenCache};
 use crate::exec_credential;
 use crate::secret::Secret;
 use anyhow::{Context, Result};
-use cache::{CacheKey, Entry, SignedWith, TokenCache};
 use std::io::Write;
 use std::time::{Duration, SystemTime};
 use time::OffsetDateTime;
