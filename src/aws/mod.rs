@@ -11,6 +11,7 @@ pub mod profile;
 pub mod role;
 pub mod sso;
 pub mod sso_cache;
+pub mod sso_login;
 pub mod sso_refresh;
 pub mod sts_check;
 pub mod tls;
