@@ -13,8 +13,7 @@ pub mod completion;
 pub mod exec_credential;
 pub mod fsio;
 pub mod kube;
-/// The `login` command (becomes a thin module of its own).
-pub use aws::sso_login as login;
+pub mod login;
 pub mod platform;
 pub mod redact;
 pub mod secret;

@@ -6,13 +6,14 @@
 //! pieces themselves (protocol, presigning, cache, AWS resolution) live in
 //! their own modules; this one owns only the order and the expiry rule.
 //! In an interactive exec call with a missing or expired SSO session it runs
-//! `login` first (see [`crate::login`]).
+//! the SSO login first (see [`crate::aws::sso_login`]).
 
 pub mod presign;
 
 use crate::aws::credentials::{self, CredentialRequest};
 use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{self, Profiles};
+use crate::aws::sso_login;
 use crate::aws::{Env, endpoint, tls};
 use crate::cache::{CacheKey, Entry, SignedWith, TokenCache};
 use crate::exec_credential;
@@ -183,10 +184,10 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
         Err(e) if needs_sso_login(&e) && can_prompt(info.interactive) => {
             // kubectl handed us the user's terminal: log in, then go on.
             let mut tell = std::io::stderr().lock();
-            rt.block_on(crate::login::login(
+            rt.block_on(sso_login::login(
                 args.profile.as_deref(),
                 env,
-                crate::login::LoginOptions::default(),
+                sso_login::LoginOptions::default(),
                 &mut tell,
             ))?;
             rt.block_on(get())?

@@ -1,5 +1,7 @@
-//! `kubectl-eksauth login`: the IAM Identity Center (SSO) login of
-//! `aws sso login`, sharing its session with the AWS CLI and the SDKs.
+//! The IAM Identity Center (SSO) login of `aws sso login`, sharing its
+//! session with the AWS CLI and the SDKs: what the `login` command runs,
+//! and what `token` runs first when kubectl hands it a terminal and the
+//! session is missing or expired.
 //!
 //! Two flows, chosen by [`flow::choose`]: for `sso_session` profiles the
 //! authorization code with PKCE (RegisterClient for that grant, the browser
@@ -629,13 +631,6 @@ async fn device_flow(
     )
     .await?;
     Ok((reg, grant))
-}
-
-/// Runs `login`: messages on stderr, nothing on stdout.
-pub fn run(profile: Option<&str>, opts: LoginOptions, env: &Env) -> Result<()> {
-    let rt = crate::runtime()?;
-    let mut err = std::io::stderr().lock();
-    rt.block_on(login(profile, env, opts, &mut err)).map(|_| ())
 }
 
 #[cfg(test)]
