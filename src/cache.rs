@@ -518,7 +518,7 @@ mod tests {
     }
 
     fn runtime() -> tokio::runtime::Runtime {
-        crate::runtime().unwrap()
+        crate::rt::runtime().unwrap()
     }
 
     #[test]

@@ -117,8 +117,8 @@ pub fn clear(env: &Env, out: &mut dyn Write) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
     use crate::cache::CacheKey;
+    use crate::secret::Secret;
     use time::macros::datetime;
 
     #[test]

@@ -12,7 +12,7 @@ pub use crate::aws::sso_login::LoginOptions;
 
 /// Runs `login`: messages on stderr, nothing on stdout.
 pub fn run(profile: Option<&str>, opts: LoginOptions, env: &Env) -> Result<()> {
-    let rt = crate::runtime()?;
+    let rt = crate::rt::runtime()?;
     let mut err = std::io::stderr().lock();
     rt.block_on(sso_login::login(profile, env, opts, &mut err))
         .map(|_| ())

@@ -177,7 +177,7 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
             return emit(out, info.api_version, &hit.token, hit.expires_at());
         }
     }
-    let rt = crate::runtime()?;
+    let rt = crate::rt::runtime()?;
     let mfa = mfa_prompt(env.get("KUBERNETES_EXEC_INFO").is_some(), info.interactive);
     let get = || obtain(args, env, &choice, cache.as_ref(), &secrets, &mfa);
     let (token, exp) = match rt.block_on(get()) {
