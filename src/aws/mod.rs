@@ -68,6 +68,37 @@ pub fn error_causes(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The AWS error code of the first service error in `e`'s causes
+/// (`ExpiredToken`, `UnauthorizedException`, ...): for the errors that
+/// reach us wrapped, as a credential provider's around the SDK's. The
+/// operations are those aws-config calls while resolving credentials.
+/// None when no cause is one of them, or it has no code (a connection, a
+/// timeout, TLS).
+pub fn service_code(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+    use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIdentityError as WebIdentityError;
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    fn code<E: ProvideErrorMetadata + std::error::Error + 'static>(
+        e: &(dyn std::error::Error + 'static),
+    ) -> Option<Option<String>> {
+        e.downcast_ref::<E>().map(|e| e.code().map(str::to_string))
+    }
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let found = code::<GetRoleCredentialsError>(err)
+            .or_else(|| code::<AssumeRoleError>(err))
+            .or_else(|| code::<WebIdentityError>(err))
+            .or_else(|| code::<CreateTokenError>(err));
+        if let Some(c) = found {
+            return c;
+        }
+        cur = err.source();
+    }
+    None
+}
+
 /// A snapshot of the environment variables the AWS side reads. Code that
 /// decides things takes an `Env` instead of calling `std::env`, so tests pass
 /// values instead of mutating the process environment. It holds secrets
