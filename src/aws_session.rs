@@ -8,7 +8,7 @@ use crate::aws::Env;
 use crate::aws::credentials::{self, CredentialRequest};
 use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{self, ProfileChoice, Profiles};
-use crate::token::cache::TokenCache;
+use crate::cache::TokenCache;
 use anyhow::Result;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;

@@ -1,10 +1,10 @@
 //! `kubectl-eksauth cache list|clear`: what the token cache holds, and
 //! emptying it. Listing shows what each token is for (cluster, region,
 //! identity) and until when; never the token. The cache itself is
-//! `token::cache`'s; this module only reads its entries and removes files.
+//! `crate::cache`'s; this module only reads its entries and removes files.
 
 use crate::aws::Env;
-use crate::token::cache::{Entry, TokenCache};
+use crate::cache::{Entry, TokenCache};
 use anyhow::{Context, Result};
 use std::io::Write;
 use time::OffsetDateTime;
@@ -117,8 +117,8 @@ pub fn clear(env: &Env, out: &mut dyn Write) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::CacheKey;
     use crate::secret::Secret;
-    use crate::token::cache::CacheKey;
     use time::macros::datetime;
 
     #[test]

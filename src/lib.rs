@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod aws_session;
+pub mod cache;
 pub mod cache_cmd;
 pub mod child;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod kube;
 pub mod login;
 pub mod platform;
 pub mod redact;
+pub mod rt;
 pub mod secret;
 pub mod setup;
 pub mod token;
@@ -99,29 +101,12 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-/// Variables whose value must be text: the AWS and Kubernetes ones. Any
-/// other may hold anything; it is never read.
-pub const TEXT_VARS: [&str; 2] = ["AWS_", "KUBE"];
-
-/// The process environment, refused (exit 1) when one of [`TEXT_VARS`] is
-/// not UTF-8.
+/// The process environment ([`rt::env`]), refused with exit status 1.
 fn env() -> Result<aws::Env, Failure> {
-    let env = aws::Env::real();
-    env.require_unicode(&TEXT_VARS)
-        .map_err(|error| Failure { error, exit: 1 })?;
-    Ok(env)
+    rt::env().map_err(|error| Failure { error, exit: 1 })
 }
 
 /// Exit status 1 with the error for the commands other than `why`.
 fn status(r: Result<()>) -> Result<u8, Failure> {
     r.map(|()| 0).map_err(|error| Failure { error, exit: 1 })
-}
-
-/// A single-threaded runtime: the commands wait on a few requests at a time,
-/// and a thread pool would only cost start-up time.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| anyhow::anyhow!("could not start the async runtime: {e}"))
 }

@@ -238,7 +238,7 @@ pub fn run(args: &WhoamiArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
             ACCESS_POLICIES.join(", ")
         );
     }
-    let rt = crate::runtime()?;
+    let rt = crate::rt::runtime()?;
     let report = rt.block_on(gather(args, env))?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;

@@ -15,8 +15,8 @@ use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{ProfileChoice, Profiles};
 use crate::aws::sso::{self, SsoSessionState};
 use crate::aws::sso_refresh;
+use crate::cache::TokenCache;
 use crate::platform::Hardware;
-use crate::token::cache::TokenCache;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
@@ -491,6 +491,17 @@ fn check_not_expired(
     }
 }
 
+/// Whether the credentials were refused as expired: by the service's code
+/// when an AWS call failed (STS `ExpiredToken` and `RequestExpired`, the
+/// `ExpiredTokenException` of web identity and SSO OIDC); aws-config's own errors have no code and
+/// say it in their text ("the SSO token has expired").
+fn refused_as_expired(e: &CredentialsError) -> bool {
+    match crate::aws::service_code(e) {
+        Some(code) => code.starts_with("ExpiredToken") || code == "RequestExpired",
+        None => causes(e).contains("expired"),
+    }
+}
+
 /// The causes of an SDK error, outermost first, each said once, without the
 /// Debug dump that `DisplayErrorContext` appends.
 fn causes(e: &(dyn std::error::Error + 'static)) -> String {
@@ -545,8 +556,7 @@ fn explain(
                 };
             }
             SsoSessionState::Valid(_) => {
-                let detail = DisplayErrorContext(&e).to_string();
-                if detail.contains("UnauthorizedException") {
+                if crate::aws::service_code(&e).as_deref() == Some("UnauthorizedException") {
                     return CredentialsFailure::SsoSessionRejected {
                         profile: req.profile.name.clone(),
                         detail: "UnauthorizedException from GetRoleCredentials".into(),
@@ -588,7 +598,7 @@ fn explain(
             detail: causes(&e),
         };
     }
-    if detail.contains("ExpiredToken") || detail.contains("expired") {
+    if refused_as_expired(&e) {
         return CredentialsFailure::Expired {
             from: format!(" of profile {:?}", req.profile.name),
             at: String::new(),
@@ -683,5 +693,56 @@ mod tests {
             "test",
         );
         assert!(check_not_expired(&fresh, now, "").is_ok());
+    }
+
+    fn service_error<E: std::error::Error + Send + Sync + 'static>(err: E) -> CredentialsError {
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        use aws_smithy_runtime_api::client::result::SdkError;
+        let raw = HttpResponse::new(
+            403.try_into().unwrap(),
+            aws_smithy_types::body::SdkBody::empty(),
+        );
+        CredentialsError::provider_error(SdkError::service_error(err, raw))
+    }
+
+    fn meta(code: &str, message: &str) -> aws_smithy_types::error::ErrorMetadata {
+        aws_smithy_types::error::ErrorMetadata::builder()
+            .code(code)
+            .message(message)
+            .build()
+    }
+
+    #[test]
+    fn sdk_errors_are_told_apart_by_their_code_through_the_provider_error() {
+        use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+        use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+        let sso = service_error(GetRoleCredentialsError::generic(meta(
+            "UnauthorizedException",
+            "Session token not found or invalid",
+        )));
+        assert_eq!(
+            crate::aws::service_code(&sso).as_deref(),
+            Some("UnauthorizedException")
+        );
+        assert!(!refused_as_expired(&sso));
+        let sts = service_error(AssumeRoleError::generic(meta(
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        )));
+        assert_eq!(
+            crate::aws::service_code(&sts).as_deref(),
+            Some("ExpiredToken")
+        );
+        assert!(refused_as_expired(&sts));
+    }
+
+    #[test]
+    fn errors_without_a_code_are_told_by_their_text() {
+        let sso_token =
+            CredentialsError::provider_error("the SSO token has expired and cannot be refreshed");
+        assert_eq!(crate::aws::service_code(&sso_token), None);
+        assert!(refused_as_expired(&sso_token));
+        let refused = CredentialsError::provider_error("connection refused");
+        assert!(!refused_as_expired(&refused));
     }
 }

@@ -4,11 +4,70 @@
 //! errors become [`EksCall`] variants (denied, not found, failed) because
 //! each is a different finding.
 
-use crate::why::evidence::{
-    AccessEntryInfo, AccessPolicy, AssociationInfo, ClusterInfo, EksCall, EndpointAccess,
-};
+use crate::aws::EksCall;
 use aws_sdk_eks::Client;
 use aws_sdk_eks::error::ProvideErrorMetadata;
+use time::OffsetDateTime;
+
+/// DescribeCluster, in the terms the checks need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterInfo {
+    pub name: String,
+    pub arn: Option<String>,
+    pub endpoint: Option<String>,
+    /// `certificateAuthority.data` (base64 of PEM), as EKS returns it.
+    pub ca_data: Option<String>,
+    pub status: Option<String>,
+    /// `CONFIG_MAP`, `API_AND_CONFIG_MAP` or `API`.
+    pub authentication_mode: Option<String>,
+    pub oidc_issuer: Option<String>,
+    /// `resourcesVpcConfig`: how the API server endpoint is exposed.
+    pub endpoint_access: Option<EndpointAccess>,
+}
+
+/// `resourcesVpcConfig` of DescribeCluster: where the endpoint answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointAccess {
+    /// `endpointPublicAccess`.
+    pub public: bool,
+    /// `endpointPrivateAccess`.
+    pub private: bool,
+    /// `publicAccessCidrs` (EKS reports `0.0.0.0/0` when unrestricted).
+    pub public_cidrs: Vec<String>,
+}
+
+/// One access policy association.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessPolicy {
+    /// `arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy`.
+    pub policy_arn: String,
+    /// `cluster` or `namespace`.
+    pub scope_type: String,
+    pub namespaces: Vec<String>,
+}
+
+/// The caller's access entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessEntryInfo {
+    pub principal_arn: String,
+    pub username: Option<String>,
+    pub kubernetes_groups: Vec<String>,
+    pub entry_type: Option<String>,
+    pub policies: Vec<AccessPolicy>,
+    /// `createdAt` of the entry (DescribeAccessEntry).
+    pub created_at: Option<OffsetDateTime>,
+}
+
+/// One EKS Pod Identity association (DescribePodIdentityAssociation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssociationInfo {
+    pub id: String,
+    /// The role in the cluster's account.
+    pub role_arn: String,
+    /// Cross-account: the role in another account that `role_arn` assumes.
+    pub target_role_arn: Option<String>,
+    pub created_at: Option<OffsetDateTime>,
+}
 
 fn classify<T, E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
     e: &aws_sdk_eks::error::SdkError<E>,

@@ -5,10 +5,29 @@
 //! (denied, not found, failed), as for the EKS API, because each is a
 //! different fact for the checks. Nothing here judges.
 
-use crate::why::evidence::{EksCall, OidcProviderInfo, RoleInfo};
+use crate::aws::EksCall;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use time::OffsetDateTime;
+
+/// An IAM role, from GetRole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleInfo {
+    pub arn: String,
+    /// The trust policy document, URL-decoded (JSON).
+    pub trust_policy: Option<String>,
+    /// `CreateDate`.
+    pub created: Option<OffsetDateTime>,
+}
+
+/// An IAM OIDC identity provider.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OidcProviderInfo {
+    pub arn: String,
+    /// Without `https://`, as IAM reports it.
+    pub url: String,
+    pub client_ids: Vec<String>,
+}
 
 fn classify<T, E, R>(e: &SdkError<E, R>) -> EksCall<T>
 where

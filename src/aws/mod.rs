@@ -11,12 +11,25 @@ pub mod profile;
 pub mod role;
 pub mod sso;
 pub mod sso_cache;
+pub mod sso_login;
 pub mod sso_refresh;
 pub mod sts_check;
 pub mod tls;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+
+/// An EKS API call's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EksCall<T> {
+    Ok(T),
+    /// AccessDeniedException (message).
+    Denied(String),
+    /// ResourceNotFoundException (message).
+    NotFound(String),
+    /// Anything else (message).
+    Failed(String),
+}
 
 /// The SDK configuration every AWS call starts from: the region and
 /// profile chosen the AWS CLI's way, the token path's timeouts, an HTTPS
@@ -53,6 +66,37 @@ pub fn error_causes(e: &(dyn std::error::Error + 'static)) -> String {
         cur = err.source();
     }
     parts.join(": ")
+}
+
+/// The AWS error code of the first service error in `e`'s causes
+/// (`ExpiredToken`, `UnauthorizedException`, ...): for the errors that
+/// reach us wrapped, as a credential provider's around the SDK's. The
+/// operations are those aws-config calls while resolving credentials.
+/// None when no cause is one of them, or it has no code (a connection, a
+/// timeout, TLS).
+pub fn service_code(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+    use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIdentityError as WebIdentityError;
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    fn code<E: ProvideErrorMetadata + std::error::Error + 'static>(
+        e: &(dyn std::error::Error + 'static),
+    ) -> Option<Option<String>> {
+        e.downcast_ref::<E>().map(|e| e.code().map(str::to_string))
+    }
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let found = code::<GetRoleCredentialsError>(err)
+            .or_else(|| code::<AssumeRoleError>(err))
+            .or_else(|| code::<WebIdentityError>(err))
+            .or_else(|| code::<CreateTokenError>(err));
+        if let Some(c) = found {
+            return c;
+        }
+        cur = err.source();
+    }
+    None
 }
 
 /// A snapshot of the environment variables the AWS side reads. Code that

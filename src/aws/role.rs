@@ -19,8 +19,8 @@
 use crate::aws::credentials::{CredentialRequest, CredentialsFailure};
 use crate::aws::mfa::{self, MfaPrompt};
 use crate::aws::profile::Profiles;
+use crate::cache::{CacheKey, TokenCache};
 use crate::secret::Secret;
-use crate::token::cache::{CacheKey, TokenCache};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;

@@ -6,13 +6,34 @@
 //! printed, only its scheme, host and path.
 
 use crate::aws::tls::{self, CaBundle, SeenIssuer};
-use crate::why::evidence::StsAnswer;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
 use time::OffsetDateTime;
+
+/// An STS answer to the presigned GetCallerIdentity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StsAnswer {
+    /// 200: who signed.
+    Caller {
+        arn: String,
+        account: String,
+        user_id: String,
+    },
+    /// An STS error document (HTTP status, code, message).
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// No answer (DNS, connect, TLS, timeout).
+    Unreachable { reason: String },
+    /// The endpoint's certificate did not verify against the trusted roots
+    /// (the platform's plus `AWS_CA_BUNDLE`/`ca_bundle`): who issued it.
+    TlsUntrusted { issuer: String, reason: String },
+}
 
 /// The most of STS's answer that is read (a GetCallerIdentity answer or
 /// an error is well under 2 KiB).

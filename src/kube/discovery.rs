@@ -4,10 +4,23 @@
 //! aggregated API that is down) is left out, as kubectl does; `/api` or
 //! `/apis` failing fails the whole read. Bounded by one timeout.
 
-use crate::why::evidence::{KubeRead, ServedResource};
+use crate::kube::KubeRead;
 use futures_util::future::join_all;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList;
 use std::time::Duration;
+
+/// One resource the API server serves, as discovery lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServedResource {
+    pub group: String,
+    pub version: String,
+    /// Plural name (`widgets`).
+    pub plural: String,
+    pub singular: String,
+    pub kind: String,
+    pub namespaced: bool,
+    pub short_names: Vec<String>,
+}
 
 /// Every resource the API server serves, core group first.
 pub async fn served(client: &kube::Client, timeout: Duration) -> KubeRead<Vec<ServedResource>> {

@@ -5,9 +5,41 @@
 //! goes straight into a [`Secret`].
 
 use crate::child::Ended;
+use crate::kube::kubeconfig::ExecEntry;
 use crate::secret::Secret;
-use crate::why::evidence::{ExecEntry, ExecFacts, ExecOutcome};
 use std::time::Duration;
+
+/// How running the exec command went.
+#[derive(Debug, Clone)]
+pub enum ExecOutcome {
+    /// It printed an ExecCredential with a token.
+    Token {
+        /// The apiVersion it answered with.
+        api_version: Option<String>,
+        /// Its expirationTimestamp, as printed.
+        expiration: Option<String>,
+    },
+    /// The command is not on PATH (or not executable).
+    NotFound,
+    /// It exited non-zero (stderr kept, trimmed; the runner drops lines
+    /// that look like secrets).
+    Failed {
+        exit_code: Option<i32>,
+        stderr: String,
+    },
+    /// It exited 0 but stdout was not a usable ExecCredential.
+    BadOutput { reason: String },
+    /// It ran past the timeout and was killed.
+    TimedOut { seconds: u64 },
+}
+
+/// The exec step.
+#[derive(Debug, Clone)]
+pub struct ExecFacts {
+    /// The resolved program path, when found.
+    pub resolved: Option<String>,
+    pub outcome: ExecOutcome,
+}
 
 /// How many trailing lines of the plugin's stderr are kept: enough for the
 /// AWS CLI's and our own one-paragraph errors, not a whole trace.

@@ -8,9 +8,94 @@
 
 use crate::domain::exec_entry::{Tool, exec_tool};
 use crate::secret::Secret;
-use crate::why::evidence::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
 use kube::config::{ExecConfig, Kubeconfig};
 use std::path::{Path, PathBuf};
+
+/// One kubeconfig file of the load list.
+#[derive(Debug, Clone, Default)]
+pub struct KubeconfigFile {
+    pub path: String,
+    pub exists: bool,
+    /// Unix permission bits, when known.
+    pub mode: Option<u32>,
+    /// Why it does not parse.
+    pub parse_error: Option<String>,
+}
+
+/// The kubeconfig, merged like kubectl, and the chosen context.
+#[derive(Debug, Clone, Default)]
+pub struct KubeconfigFacts {
+    /// Files in load order (`--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`).
+    pub files: Vec<KubeconfigFile>,
+    /// The context diagnosed (`--context` or current-context), if any.
+    pub context: Option<String>,
+    /// True when that context exists.
+    pub context_found: bool,
+    /// Names of all contexts (for messages).
+    pub contexts: Vec<String>,
+    /// A dangling reference: "context X names cluster Y, which is not defined".
+    pub dangling: Option<String>,
+    /// The cluster entry's name and server URL.
+    pub cluster_entry: Option<String>,
+    pub server: Option<String>,
+    /// The CA bundle the kubeconfig trusts (PEM), from -data or the file.
+    pub ca_pem: Option<Vec<u8>>,
+    /// `insecure-skip-tls-verify`.
+    pub insecure: bool,
+    /// `proxy-url` of the cluster entry.
+    pub proxy_url: Option<String>,
+    /// The user entry's exec plugin, if it has one.
+    pub exec: Option<ExecEntry>,
+    /// The user authenticates another way (token, client cert, auth-provider).
+    pub other_auth: Option<String>,
+    /// The user's fixed bearer token (`token`, or the contents of
+    /// `tokenFile`), which kubectl sends as it is.
+    pub static_token: Option<Secret>,
+    /// Where it is written: `token`, or `tokenFile PATH`.
+    pub static_token_source: Option<String>,
+    /// The EKS cluster name read from an ARN-shaped cluster or context name.
+    pub arn_cluster_name: Option<String>,
+    /// The region read from that ARN.
+    pub arn_region: Option<String>,
+    /// The context's `namespace` (kubectl's default for namespaced requests).
+    pub namespace: Option<String>,
+}
+
+/// Which tool an exec entry runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecKind {
+    /// `aws eks get-token`.
+    AwsCli,
+    /// `aws-iam-authenticator token`.
+    Authenticator,
+    /// `kubectl-eksauth token` (or `kubectl eksauth token`).
+    EksAuth,
+    /// Anything else (not an EKS token).
+    #[default]
+    Other,
+}
+
+/// A user's exec entry and what its arguments say.
+#[derive(Debug, Clone, Default)]
+pub struct ExecEntry {
+    pub api_version: Option<String>,
+    pub command: String,
+    pub args: Vec<String>,
+    /// `env` of the entry (names and values; values may be secrets and are
+    /// never printed by the checks except AWS_PROFILE/AWS_REGION).
+    pub env: Vec<(String, String)>,
+    pub install_hint: Option<String>,
+    pub kind: ExecKind,
+    /// `--cluster-name` / `-i` / `--cluster-id` as signed into the token.
+    pub cluster_name: Option<String>,
+    /// True when `--cluster-id` (Outposts) was given.
+    pub cluster_id_given: bool,
+    pub region: Option<String>,
+    /// `--profile` or `AWS_PROFILE` in env.
+    pub profile: Option<String>,
+    /// `--role-arn` / `-r`.
+    pub role_arn: Option<String>,
+}
 
 /// The load list: `--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`.
 pub fn load_paths(

@@ -6,3 +6,15 @@ pub mod exec;
 pub mod kubeconfig;
 pub mod objects;
 pub mod probe;
+
+/// Reading Kubernetes objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KubeRead<T> {
+    Ok(T),
+    /// 404.
+    NotFound,
+    /// 403 (the message).
+    Forbidden(String),
+    /// Anything else.
+    Failed(String),
+}

@@ -5,9 +5,7 @@
 //! becomes an evidence fact ([`KubeRead`], [`AccessAnswer`]); every call is
 //! bounded by a timeout. Nothing here judges.
 
-use crate::why::evidence::{
-    AccessAnswer, AccessAttributes, ContainerEnv, KubeRead, PodInfo, RbacBinding, RbacSubject,
-};
+use crate::kube::KubeRead;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
@@ -18,6 +16,78 @@ use kube::api::{Api, ListParams, PostParams};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+/// VERB RESOURCE as the API server's authorizer sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessAttributes {
+    pub verb: String,
+    /// API group ("" for the core group).
+    pub group: String,
+    /// Plural resource name (`secrets`, `deployments`).
+    pub resource: String,
+    pub subresource: Option<String>,
+    /// The namespace asked about; None for cluster-scoped resources.
+    pub namespace: Option<String>,
+}
+
+/// The API server's answer to a SelfSubjectAccessReview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessAnswer {
+    /// Allowed, with the authorizer's reason.
+    Allowed { reason: String },
+    /// Denied, with the reason and evaluation error (often empty).
+    Denied {
+        reason: String,
+        evaluation_error: String,
+    },
+    /// The review could not be made.
+    Failed(String),
+}
+
+/// A subject of a binding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RbacSubject {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RbacBinding {
+    /// `RoleBinding` or `ClusterRoleBinding`.
+    pub kind: String,
+    pub name: String,
+    /// The RoleBinding's namespace (None for a ClusterRoleBinding).
+    pub namespace: Option<String>,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    pub role_name: String,
+    pub subjects: Vec<RbacSubject>,
+}
+
+/// A container's environment (plain `value`s only; `valueFrom` shows as "").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerEnv {
+    pub name: String,
+    pub env: BTreeMap<String, String>,
+    /// Variables from `envFrom`: name → where from (`Secret creds`,
+    /// `ConfigMap app`); values are never read into evidence.
+    pub env_from: BTreeMap<String, String>,
+}
+
+/// A pod that runs with the service account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodInfo {
+    pub name: String,
+    /// `kind/name` of its first owner (`ReplicaSet/app-7c9f`), if any.
+    pub owner: Option<String>,
+    pub containers: Vec<ContainerEnv>,
+    /// Its `creationTimestamp`.
+    pub created: Option<OffsetDateTime>,
+}
 
 /// A kube-rs call bounded by `timeout`, its error as a [`KubeRead`].
 async fn bounded<T>(

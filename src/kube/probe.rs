@@ -4,7 +4,6 @@
 //! The token is sent and never logged; answers become evidence facts.
 
 use crate::secret::Secret;
-use crate::why::evidence::{Reach, Review};
 use anyhow::{Context, Result};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -12,6 +11,37 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
+
+/// How far a connection to the API server got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// The host name did not resolve.
+    DnsFailed(String),
+    /// Connection refused, or no answer within the timeout.
+    Unreachable(String),
+    /// TLS failed: the certificate does not verify against the kubeconfig CA.
+    TlsFailed(String),
+    /// TLS up.
+    Ok,
+}
+
+/// What the API server said to the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    /// SelfSubjectReview answered: the user as the cluster sees it.
+    Authenticated {
+        username: String,
+        uid: Option<String>,
+        groups: Vec<String>,
+        extra: BTreeMap<String, Vec<String>>,
+    },
+    /// 401.
+    Unauthorized,
+    /// 403 to the review itself (authenticated, but not allowed to ask).
+    Forbidden(String),
+    /// Anything else.
+    Failed(String),
+}
 
 /// Host and port of an `https://host[:port]` server URL.
 pub fn host_port(server: &str) -> Option<(String, u16)> {
@@ -70,7 +100,7 @@ pub async fn reach(
 
 /// The proxy's own address answers (DNS, TCP).
 async fn reach_proxy(proxy: &str, timeout: Duration) -> Reach {
-    let shown = crate::why::checks::network::redact_userinfo(proxy);
+    let shown = crate::redact::redact_userinfo(proxy);
     let Some((host, port)) = host_port(proxy) else {
         return Reach::Unreachable(format!("the proxy {shown} is not a URL"));
     };
@@ -188,7 +218,7 @@ pub fn client(
     config.read_timeout = Some(timeout);
     config.write_timeout = Some(timeout);
     if let Some(p) = proxy {
-        let shown = crate::why::checks::network::redact_userinfo(p);
+        let shown = crate::redact::redact_userinfo(p);
         config.proxy_url = Some(
             p.parse()
                 .map_err(|_| anyhow::anyhow!("the proxy {shown} is not a URL"))?,

@@ -59,7 +59,7 @@ pub fn run(args: &SetupArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
     let Some(name) = &args.cluster_name else {
         bail!("pass --cluster-name NAME (or --migrate to rewrite existing entries)");
     };
-    let rt = crate::runtime()?;
+    let rt = crate::rt::runtime()?;
     let (info, region, profile) = rt.block_on(describe_cluster(args, name, env))?;
     let spec = edit::SetupSpec {
         entry_name: info.arn.clone(),

@@ -6,19 +6,19 @@
 //! pieces themselves (protocol, presigning, cache, AWS resolution) live in
 //! their own modules; this one owns only the order and the expiry rule.
 //! In an interactive exec call with a missing or expired SSO session it runs
-//! `login` first (see [`crate::login`]).
+//! the SSO login first (see [`crate::aws::sso_login`]).
 
-pub mod cache;
 pub mod presign;
 
 use crate::aws::credentials::{self, CredentialRequest};
 use crate::aws::mfa::MfaPrompt;
 use crate::aws::profile::{self, Profiles};
+use crate::aws::sso_login;
 use crate::aws::{Env, endpoint, tls};
+use crate::cache::{CacheKey, Entry, SignedWith, TokenCache};
 use crate::exec_credential;
 use crate::secret::Secret;
 use anyhow::{Context, Result};
-use cache::{CacheKey, Entry, SignedWith, TokenCache};
 use std::io::Write;
 use std::time::SystemTime;
 use time::OffsetDateTime;
@@ -160,17 +160,17 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
             return emit(out, info.api_version, &hit.token, hit.expires_at());
         }
     }
-    let rt = crate::runtime()?;
+    let rt = crate::rt::runtime()?;
     let mfa = mfa_prompt(env.get("KUBERNETES_EXEC_INFO").is_some(), info.interactive);
     let get = || obtain(args, env, &choice, cache.as_ref(), &secrets, &mfa);
     let (token, exp) = match rt.block_on(get()) {
         Err(e) if needs_sso_login(&e) && can_prompt(info.interactive) => {
             // kubectl handed us the user's terminal: log in, then go on.
             let mut tell = std::io::stderr().lock();
-            rt.block_on(crate::login::login(
+            rt.block_on(sso_login::login(
                 args.profile.as_deref(),
                 env,
-                crate::login::LoginOptions::default(),
+                sso_login::LoginOptions::default(),
                 &mut tell,
             ))?;
             rt.block_on(get())?

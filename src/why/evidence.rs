@@ -7,6 +7,22 @@
 //! step failed is kept as data, never printed here. Secrets appear only as
 //! [`Secret`] (the token) and are never serialized.
 
+// The facts one infrastructure call returns are that module's own types;
+// they are part of the evidence as they are.
+pub use crate::aws::EksCall;
+pub use crate::aws::eks::{
+    AccessEntryInfo, AccessPolicy, AssociationInfo, ClusterInfo, EndpointAccess,
+};
+pub use crate::aws::iam::{OidcProviderInfo, RoleInfo};
+pub use crate::aws::sts_check::StsAnswer;
+pub use crate::kube::KubeRead;
+pub use crate::kube::discovery::ServedResource;
+pub use crate::kube::exec::{ExecFacts, ExecOutcome};
+pub use crate::kube::kubeconfig::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
+pub use crate::kube::objects::{
+    AccessAnswer, AccessAttributes, ContainerEnv, PodInfo, RbacBinding, RbacSubject,
+};
+pub use crate::kube::probe::{Reach, Review};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -97,146 +113,6 @@ pub struct WhyRequest {
     pub admin_context: Option<String>,
 }
 
-/// One kubeconfig file of the load list.
-#[derive(Debug, Clone, Default)]
-pub struct KubeconfigFile {
-    pub path: String,
-    pub exists: bool,
-    /// Unix permission bits, when known.
-    pub mode: Option<u32>,
-    /// Why it does not parse.
-    pub parse_error: Option<String>,
-}
-
-/// The kubeconfig, merged like kubectl, and the chosen context.
-#[derive(Debug, Clone, Default)]
-pub struct KubeconfigFacts {
-    /// Files in load order (`--kubeconfig`, else `KUBECONFIG`, else `~/.kube/config`).
-    pub files: Vec<KubeconfigFile>,
-    /// The context diagnosed (`--context` or current-context), if any.
-    pub context: Option<String>,
-    /// True when that context exists.
-    pub context_found: bool,
-    /// Names of all contexts (for messages).
-    pub contexts: Vec<String>,
-    /// A dangling reference: "context X names cluster Y, which is not defined".
-    pub dangling: Option<String>,
-    /// The cluster entry's name and server URL.
-    pub cluster_entry: Option<String>,
-    pub server: Option<String>,
-    /// The CA bundle the kubeconfig trusts (PEM), from -data or the file.
-    pub ca_pem: Option<Vec<u8>>,
-    /// `insecure-skip-tls-verify`.
-    pub insecure: bool,
-    /// `proxy-url` of the cluster entry.
-    pub proxy_url: Option<String>,
-    /// The user entry's exec plugin, if it has one.
-    pub exec: Option<ExecEntry>,
-    /// The user authenticates another way (token, client cert, auth-provider).
-    pub other_auth: Option<String>,
-    /// The user's fixed bearer token (`token`, or the contents of
-    /// `tokenFile`), which kubectl sends as it is.
-    pub static_token: Option<Secret>,
-    /// Where it is written: `token`, or `tokenFile PATH`.
-    pub static_token_source: Option<String>,
-    /// The EKS cluster name read from an ARN-shaped cluster or context name.
-    pub arn_cluster_name: Option<String>,
-    /// The region read from that ARN.
-    pub arn_region: Option<String>,
-    /// The context's `namespace` (kubectl's default for namespaced requests).
-    pub namespace: Option<String>,
-}
-
-/// Which tool an exec entry runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExecKind {
-    /// `aws eks get-token`.
-    AwsCli,
-    /// `aws-iam-authenticator token`.
-    Authenticator,
-    /// `kubectl-eksauth token` (or `kubectl eksauth token`).
-    EksAuth,
-    /// Anything else (not an EKS token).
-    #[default]
-    Other,
-}
-
-/// A user's exec entry and what its arguments say.
-#[derive(Debug, Clone, Default)]
-pub struct ExecEntry {
-    pub api_version: Option<String>,
-    pub command: String,
-    pub args: Vec<String>,
-    /// `env` of the entry (names and values; values may be secrets and are
-    /// never printed by the checks except AWS_PROFILE/AWS_REGION).
-    pub env: Vec<(String, String)>,
-    pub install_hint: Option<String>,
-    pub kind: ExecKind,
-    /// `--cluster-name` / `-i` / `--cluster-id` as signed into the token.
-    pub cluster_name: Option<String>,
-    /// True when `--cluster-id` (Outposts) was given.
-    pub cluster_id_given: bool,
-    pub region: Option<String>,
-    /// `--profile` or `AWS_PROFILE` in env.
-    pub profile: Option<String>,
-    /// `--role-arn` / `-r`.
-    pub role_arn: Option<String>,
-}
-
-/// How running the exec command went.
-#[derive(Debug, Clone)]
-pub enum ExecOutcome {
-    /// It printed an ExecCredential with a token.
-    Token {
-        /// The apiVersion it answered with.
-        api_version: Option<String>,
-        /// Its expirationTimestamp, as printed.
-        expiration: Option<String>,
-    },
-    /// The command is not on PATH (or not executable).
-    NotFound,
-    /// It exited non-zero (stderr kept, trimmed; the runner drops lines
-    /// that look like secrets).
-    Failed {
-        exit_code: Option<i32>,
-        stderr: String,
-    },
-    /// It exited 0 but stdout was not a usable ExecCredential.
-    BadOutput { reason: String },
-    /// It ran past the timeout and was killed.
-    TimedOut { seconds: u64 },
-}
-
-/// The exec step.
-#[derive(Debug, Clone)]
-pub struct ExecFacts {
-    /// The resolved program path, when found.
-    pub resolved: Option<String>,
-    pub outcome: ExecOutcome,
-}
-
-/// An STS answer to the presigned GetCallerIdentity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StsAnswer {
-    /// 200: who signed.
-    Caller {
-        arn: String,
-        account: String,
-        user_id: String,
-    },
-    /// An STS error document (HTTP status, code, message).
-    Error {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    /// No answer (DNS, connect, TLS, timeout).
-    Unreachable { reason: String },
-    /// The endpoint's certificate did not verify against the trusted roots
-    /// (the platform's plus `AWS_CA_BUNDLE`/`ca_bundle`): who issued it.
-    TlsUntrusted { issuer: String, reason: String },
-}
-
 /// The STS step.
 #[derive(Debug, Clone)]
 pub struct StsFacts {
@@ -253,67 +129,6 @@ pub struct StsFacts {
     pub answer_with_exec_cluster: Option<(String, StsAnswer)>,
     /// The `Date` header of STS's answer.
     pub server_date: Option<OffsetDateTime>,
-}
-
-/// DescribeCluster, in the terms the checks need.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClusterInfo {
-    pub name: String,
-    pub arn: Option<String>,
-    pub endpoint: Option<String>,
-    /// `certificateAuthority.data` (base64 of PEM), as EKS returns it.
-    pub ca_data: Option<String>,
-    pub status: Option<String>,
-    /// `CONFIG_MAP`, `API_AND_CONFIG_MAP` or `API`.
-    pub authentication_mode: Option<String>,
-    pub oidc_issuer: Option<String>,
-    /// `resourcesVpcConfig`: how the API server endpoint is exposed.
-    pub endpoint_access: Option<EndpointAccess>,
-}
-
-/// `resourcesVpcConfig` of DescribeCluster: where the endpoint answers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EndpointAccess {
-    /// `endpointPublicAccess`.
-    pub public: bool,
-    /// `endpointPrivateAccess`.
-    pub private: bool,
-    /// `publicAccessCidrs` (EKS reports `0.0.0.0/0` when unrestricted).
-    pub public_cidrs: Vec<String>,
-}
-
-/// An EKS API call's outcome.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EksCall<T> {
-    Ok(T),
-    /// AccessDeniedException (message).
-    Denied(String),
-    /// ResourceNotFoundException (message).
-    NotFound(String),
-    /// Anything else (message).
-    Failed(String),
-}
-
-/// One access policy association.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccessPolicy {
-    /// `arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy`.
-    pub policy_arn: String,
-    /// `cluster` or `namespace`.
-    pub scope_type: String,
-    pub namespaces: Vec<String>,
-}
-
-/// The caller's access entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccessEntryInfo {
-    pub principal_arn: String,
-    pub username: Option<String>,
-    pub kubernetes_groups: Vec<String>,
-    pub entry_type: Option<String>,
-    pub policies: Vec<AccessPolicy>,
-    /// `createdAt` of the entry (DescribeAccessEntry).
-    pub created_at: Option<OffsetDateTime>,
 }
 
 /// The EKS step.
@@ -353,37 +168,6 @@ pub struct AwsAuthFacts {
     pub unreadable: Option<String>,
 }
 
-/// How far a connection to the API server got.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    /// The host name did not resolve.
-    DnsFailed(String),
-    /// Connection refused, or no answer within the timeout.
-    Unreachable(String),
-    /// TLS failed: the certificate does not verify against the kubeconfig CA.
-    TlsFailed(String),
-    /// TLS up.
-    Ok,
-}
-
-/// What the API server said to the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Review {
-    /// SelfSubjectReview answered: the user as the cluster sees it.
-    Authenticated {
-        username: String,
-        uid: Option<String>,
-        groups: Vec<String>,
-        extra: BTreeMap<String, Vec<String>>,
-    },
-    /// 401.
-    Unauthorized,
-    /// 403 to the review itself (authenticated, but not allowed to ask).
-    Forbidden(String),
-    /// Anything else.
-    Failed(String),
-}
-
 /// The API server step.
 #[derive(Debug, Clone)]
 pub struct ServerFacts {
@@ -394,68 +178,6 @@ pub struct ServerFacts {
     pub review: Option<Review>,
     /// The `Date` header of the API server's answer.
     pub server_date: Option<OffsetDateTime>,
-}
-
-/// VERB RESOURCE as the API server's authorizer sees it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccessAttributes {
-    pub verb: String,
-    /// API group ("" for the core group).
-    pub group: String,
-    /// Plural resource name (`secrets`, `deployments`).
-    pub resource: String,
-    pub subresource: Option<String>,
-    /// The namespace asked about; None for cluster-scoped resources.
-    pub namespace: Option<String>,
-}
-
-/// The API server's answer to a SelfSubjectAccessReview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccessAnswer {
-    /// Allowed, with the authorizer's reason.
-    Allowed { reason: String },
-    /// Denied, with the reason and evaluation error (often empty).
-    Denied {
-        reason: String,
-        evaluation_error: String,
-    },
-    /// The review could not be made.
-    Failed(String),
-}
-
-/// Reading Kubernetes objects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KubeRead<T> {
-    Ok(T),
-    /// 404.
-    NotFound,
-    /// 403 (the message).
-    Forbidden(String),
-    /// Anything else.
-    Failed(String),
-}
-
-/// A subject of a binding.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RbacSubject {
-    /// `User`, `Group` or `ServiceAccount`.
-    pub kind: String,
-    pub name: String,
-    pub namespace: Option<String>,
-}
-
-/// A RoleBinding or ClusterRoleBinding.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RbacBinding {
-    /// `RoleBinding` or `ClusterRoleBinding`.
-    pub kind: String,
-    pub name: String,
-    /// The RoleBinding's namespace (None for a ClusterRoleBinding).
-    pub namespace: Option<String>,
-    /// `Role` or `ClusterRole`.
-    pub role_kind: String,
-    pub role_name: String,
-    pub subjects: Vec<RbacSubject>,
 }
 
 /// The authorization step (VERB RESOURCE asked).
@@ -487,59 +209,6 @@ pub enum Resolution {
     NotRecorded,
 }
 
-/// One resource the API server serves, as discovery lists it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ServedResource {
-    pub group: String,
-    pub version: String,
-    /// Plural name (`widgets`).
-    pub plural: String,
-    pub singular: String,
-    pub kind: String,
-    pub namespaced: bool,
-    pub short_names: Vec<String>,
-}
-
-/// A container's environment (plain `value`s only; `valueFrom` shows as "").
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContainerEnv {
-    pub name: String,
-    pub env: BTreeMap<String, String>,
-    /// Variables from `envFrom`: name → where from (`Secret creds`,
-    /// `ConfigMap app`); values are never read into evidence.
-    pub env_from: BTreeMap<String, String>,
-}
-
-/// A pod that runs with the service account.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PodInfo {
-    pub name: String,
-    /// `kind/name` of its first owner (`ReplicaSet/app-7c9f`), if any.
-    pub owner: Option<String>,
-    pub containers: Vec<ContainerEnv>,
-    /// Its `creationTimestamp`.
-    pub created: Option<OffsetDateTime>,
-}
-
-/// An IAM role, from GetRole.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RoleInfo {
-    pub arn: String,
-    /// The trust policy document, URL-decoded (JSON).
-    pub trust_policy: Option<String>,
-    /// `CreateDate`.
-    pub created: Option<OffsetDateTime>,
-}
-
-/// An IAM OIDC identity provider.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OidcProviderInfo {
-    pub arn: String,
-    /// Without `https://`, as IAM reports it.
-    pub url: String,
-    pub client_ids: Vec<String>,
-}
-
 /// The IRSA step (`--service-account NAMESPACE/NAME`). IAM answers use
 /// [`EksCall`] (Ok, Denied, NotFound, Failed) as the EKS ones do.
 #[derive(Debug, Clone)]
@@ -557,17 +226,6 @@ pub struct IrsaFacts {
     /// The IAM OIDC provider of the cluster's issuer: Ok(None) when listed
     /// and absent; None when not asked (issuer unknown).
     pub oidc_provider: Option<EksCall<Option<OidcProviderInfo>>>,
-}
-
-/// One EKS Pod Identity association (DescribePodIdentityAssociation).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AssociationInfo {
-    pub id: String,
-    /// The role in the cluster's account.
-    pub role_arn: String,
-    /// Cross-account: the role in another account that `role_arn` assumes.
-    pub target_role_arn: Option<String>,
-    pub created_at: Option<OffsetDateTime>,
 }
 
 /// The Pod Identity step (`--service-account NAMESPACE/NAME`).

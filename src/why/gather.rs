@@ -125,7 +125,7 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
             .kubeconfig
             .static_token
             .clone()
-            .filter(|t| t.expose().starts_with(crate::token::presign::TOKEN_PREFIX)),
+            .filter(|t| t.expose().starts_with(crate::domain::token::TOKEN_PREFIX)),
         None => run_exec(&mut ev, budget).await,
     };
     let Some(token) = ev.token.clone() else {
@@ -374,7 +374,7 @@ async fn ask_iam(
     };
     let role_name = role_arn
         .as_deref()
-        .filter(|a| crate::why::arn::Arn::parse(a).is_some())
+        .filter(|a| crate::domain::arn::Arn::parse(a).is_some())
         .and_then(iam::role_name)
         .map(str::to_string);
     let issuer = match ev.eks.as_ref().map(|x| &x.describe) {
@@ -518,7 +518,7 @@ async fn ca_bundle(ev: &Evidence, env: &Env) -> Option<crate::aws::tls::CaBundle
 /// report why it does not).
 fn decode_url(token: &str) -> Option<String> {
     use base64::Engine;
-    let b64 = token.strip_prefix(crate::token::presign::TOKEN_PREFIX)?;
+    let b64 = token.strip_prefix(crate::domain::token::TOKEN_PREFIX)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(b64.trim_end_matches('='))
         .ok()?;
@@ -668,7 +668,7 @@ async fn ask_eks(
     };
     let principal = match ev.sts.as_ref().map(|s| &s.answer) {
         Some(StsAnswer::Caller { arn, .. }) => {
-            crate::why::arn::canonicalize(arn).map(|c| crate::why::arn::strip_path(&c))
+            crate::domain::arn::canonicalize(arn).map(|c| crate::domain::arn::strip_path(&c))
         }
         _ => None,
     };

@@ -25,7 +25,7 @@ const CONTEXTS_AT_ONCE: usize = 12;
 pub fn run(cmd: WhyCmd) -> Result<u8> {
     let mut opts = options(&cmd)?;
     let env = Env::real();
-    env.require_unicode(&crate::TEXT_VARS)?;
+    env.require_unicode(&crate::rt::TEXT_VARS)?;
     let loaded = std::sync::Arc::new(gather::load(&opts, &env));
     opts.shared.loaded = Some(loaded.clone());
     let merged = loaded.0.as_ref();
@@ -37,7 +37,7 @@ pub fn run(cmd: WhyCmd) -> Result<u8> {
     if let Some(t) = &opts.token {
         redactor.add(t.expose());
     }
-    let rt = crate::runtime()?;
+    let rt = crate::rt::runtime()?;
     let color =
         cmd.output == "text" && std::io::stdout().is_terminal() && env.get("NO_COLOR").is_none();
     let (text, code) = if cmd.all_contexts {

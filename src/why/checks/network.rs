@@ -8,6 +8,7 @@
 //! without its user and password.
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
+use crate::redact::redact_userinfo;
 use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review, ServerFacts};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
@@ -267,25 +268,6 @@ fn host_of(url: &str) -> String {
         .rsplit_once('@')
         .map_or(authority, |(_, h)| h)
         .to_string()
-}
-
-/// `http://user:pass@proxy:3128` becomes `http://proxy:3128`.
-pub fn redact_userinfo(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, None), |(a, p)| (a, Some(p)));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let mut out = if scheme.is_empty() {
-        host.to_string()
-    } else {
-        format!("{scheme}://{host}")
-    };
-    if let Some(p) = path {
-        out.push('/');
-        out.push_str(p);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn the_listener_answers_other_paths_404_and_returns_the_callback() {
-        let rt = crate::runtime().unwrap();
+        let rt = crate::rt::runtime().unwrap();
         rt.block_on(async {
             let l = Listener::bind().await.unwrap();
             let addr = l.redirect_uri();
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn waiting_ends_at_the_limit() {
-        let rt = crate::runtime().unwrap();
+        let rt = crate::rt::runtime().unwrap();
         let e = rt
             .block_on(async {
                 let l = Listener::bind().await.unwrap();

@@ -16,9 +16,9 @@
 //! would otherwise all call AWS at once; a holder that fails leaves a
 //! short-lived `.fail` note so its waiters share its failure instead of
 //! each repeating it. A file that is corrupt, not ours, or readable by
-//! others is a miss, and the next write replaces it. Only the token path
-//! uses this module; it decides nothing about when a token is fresh enough
-//! beyond the margin it is given.
+//! others is a miss, and the next write replaces it. The token path and
+//! the role-session cache (`aws::role`) use this module; it decides nothing
+//! about when a token is fresh enough beyond the margin it is given.
 
 use crate::fsio;
 use crate::secret::Secret;
@@ -517,7 +517,7 @@ mod tests {
     }
 
     fn runtime() -> tokio::runtime::Runtime {
-        crate::runtime().unwrap()
+        crate::rt::runtime().unwrap()
     }
 
     #[test]
