@@ -44,6 +44,7 @@ impl BoundedProcess {
     }
 
     /// With another time bound (tests).
+    #[cfg(test)]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

@@ -368,7 +368,7 @@ async fn refresh_sso_session(req: &CredentialRequest<'_>) -> Result<(), Credenti
             profile: req.profile.name.clone(),
             at: expires_at,
             why: format!("; {why}"),
-            command: sso::login_command(&req.profile.name),
+            command: crate::domain::sso::login_command(&req.profile.name),
         }),
         _ => Ok(()),
     }
@@ -535,7 +535,7 @@ fn explain(
         home.as_ref(),
         sso::sso_profile(req.profiles, &req.profile.name),
     ) {
-        let command = sso::login_command(&req.profile.name);
+        let command = crate::domain::sso::login_command(&req.profile.name);
         match sso::session_state(home, &s, OffsetDateTime::from(req.now)) {
             SsoSessionState::Missing => {
                 return CredentialsFailure::SsoSessionMissing {

@@ -50,7 +50,6 @@ where
 }
 
 // ARN helpers are the domain's; these paths stay for the checks that use them.
-pub use crate::domain::arn::{issuer_host_path, role_name};
 
 /// GetRole, with the trust policy URL-decoded (IAM returns it encoded).
 pub async fn get_role(client: &Client, name: &str) -> EksCall<RoleInfo> {
@@ -73,7 +72,10 @@ pub async fn get_role(client: &Client, name: &str) -> EksCall<RoleInfo> {
 
 /// The IAM OIDC provider for `issuer`, if the caller's account has one.
 pub async fn oidc_provider(client: &Client, issuer: &str) -> EksCall<Option<OidcProviderInfo>> {
-    let want = format!(":oidc-provider/{}", issuer_host_path(issuer));
+    let want = format!(
+        ":oidc-provider/{}",
+        crate::domain::arn::issuer_host_path(issuer)
+    );
     let list = match client.list_open_id_connect_providers().send().await {
         Ok(o) => o,
         Err(e) => return classify(&e),

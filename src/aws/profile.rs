@@ -85,6 +85,7 @@ impl Profiles {
     }
 
     /// Wraps an already parsed set (tests).
+    #[cfg(test)]
     pub fn from_set(set: ProfileSet) -> Self {
         Profiles { set }
     }

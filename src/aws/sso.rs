@@ -106,7 +106,6 @@ pub fn session_state(home: &Path, sso: &SsoProfile, now: OffsetDateTime) -> SsoS
 }
 
 /// The exact command that starts a new session (pure: the domain's).
-pub use crate::domain::sso::login_command;
 
 #[cfg(test)]
 mod tests {

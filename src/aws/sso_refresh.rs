@@ -89,8 +89,8 @@ pub enum Outcome {
     Missing,
     /// The token has 15 minutes or more (perhaps just refreshed by another).
     Fresh,
-    /// Refreshed now; the new expiry.
-    Refreshed(OffsetDateTime),
+    /// Refreshed now.
+    Refreshed,
     /// Not refreshed; `expired` when the old token is past its expiry.
     Failed {
         expired: bool,
@@ -185,7 +185,7 @@ async fn refresh(path: &Path, s: &Session, mut token: TokenFile, now: OffsetDate
     token.start_url = Some(s.start_url.clone());
     token.region = Some(s.region.clone());
     match sso_cache::write_json(path, &token) {
-        Ok(()) => Outcome::Refreshed(expires),
+        Ok(()) => Outcome::Refreshed,
         Err(e) => failed(
             &token,
             format!("the refreshed token could not be saved: {e:#}"),

@@ -158,11 +158,6 @@ pub fn account_id(arn: &str) -> Option<String> {
     Arn::parse(arn).map(|a| a.account).filter(|a| !a.is_empty())
 }
 
-/// The session name of an assumed-role ARN.
-pub fn session_name(arn: &str) -> Option<String> {
-    Arn::parse(arn).and_then(|a| a.session_name().map(str::to_string))
-}
-
 /// The canonical principal ARN, as the authenticator computes it: an STS
 /// assumed-role ARN becomes its IAM role ARN (no path: STS does not know
 /// it); IAM users, roles, root and federated users are returned unchanged.
@@ -372,10 +367,15 @@ mod tests {
             Some("111122223333")
         );
         assert_eq!(
-            session_name("arn:aws:sts::1:assumed-role/R/alice").as_deref(),
+            Arn::parse("arn:aws:sts::1:assumed-role/R/alice")
+                .and_then(|a| a.session_name().map(str::to_string))
+                .as_deref(),
             Some("alice")
         );
-        assert_eq!(session_name("arn:aws:iam::1:role/R"), None);
+        assert_eq!(
+            Arn::parse("arn:aws:iam::1:role/R").and_then(|a| a.session_name().map(str::to_string)),
+            None
+        );
         assert!(is_sso_role(
             "arn:aws:sts::1:assumed-role/AWSReservedSSO_Admin_1/alice"
         ));

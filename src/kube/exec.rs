@@ -14,8 +14,6 @@ use std::time::Duration;
 pub enum ExecOutcome {
     /// It printed an ExecCredential with a token.
     Token {
-        /// The apiVersion it answered with.
-        api_version: Option<String>,
         /// Its expirationTimestamp, as printed.
         expiration: Option<String>,
     },
@@ -36,8 +34,6 @@ pub enum ExecOutcome {
 /// The exec step.
 #[derive(Debug, Clone)]
 pub struct ExecFacts {
-    /// The resolved program path, when found.
-    pub resolved: Option<String>,
     pub outcome: ExecOutcome,
 }
 
@@ -58,7 +54,6 @@ pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Sec
     else {
         return (
             ExecFacts {
-                resolved: None,
                 outcome: ExecOutcome::NotFound,
             },
             None,
@@ -73,7 +68,6 @@ pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Sec
     cmd.args(&entry.args)
         .envs(entry.env.iter().map(|(k, v)| (k, v)))
         .env("KUBERNETES_EXEC_INFO", info.to_string());
-    let resolved = Some(program.display().to_string());
     let limits = crate::child::Limits {
         timeout,
         stdout_cap: STDOUT_CAP,
@@ -84,7 +78,7 @@ pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Sec
     let outcome = match &out.ended {
         Ended::Exited(s) if s.success() => {
             let (outcome, token) = parse_credential(&out.stdout);
-            return (ExecFacts { resolved, outcome }, token);
+            return (ExecFacts { outcome }, token);
         }
         Ended::Exited(s) => ExecOutcome::Failed {
             exit_code: s.code(),
@@ -104,7 +98,7 @@ pub async fn run(entry: &ExecEntry, timeout: Duration) -> (ExecFacts, Option<Sec
             stderr: format!("could not run it: {e}"),
         },
     };
-    (ExecFacts { resolved, outcome }, None)
+    (ExecFacts { outcome }, None)
 }
 
 /// Reads an ExecCredential from the plugin's stdout.
@@ -127,7 +121,6 @@ pub fn parse_credential(stdout: &[u8]) -> (ExecOutcome, Option<Secret>) {
         return bad("the ExecCredential has no status.token");
     };
     let outcome = ExecOutcome::Token {
-        api_version: v["apiVersion"].as_str().map(str::to_string),
         expiration: v["status"]["expirationTimestamp"]
             .as_str()
             .map(str::to_string),

@@ -2,8 +2,8 @@
 //!
 //! [`look_path`] is the real lookup (the `which` crate: `PATHEXT` on
 //! Windows, the execute bit on Unix, a command with a separator taken as a
-//! path relative to the working directory). [`lookup_candidates`] is the
-//! rule written out as a pure function of its inputs, in the order Go's
+//! path relative to the working directory). [`lookup_candidates`] (tests only) is
+//! the rule written out as a pure function of its inputs, in the order Go's
 //! `exec.LookPath` (what kubectl uses) tries the files: it pins, with
 //! Windows and macOS shapes on any machine, what the lookup must do, and a
 //! test checks `which` against it on the machine at hand. (`which` also
@@ -11,11 +11,13 @@
 //! no real command is installed that way.) Candidates are strings, not
 //! `Path`s, because a Windows path cannot be built with another OS's `Path`.
 
+#[cfg(test)]
 use super::OsKind;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 /// The extensions Windows runs when `PATHEXT` is unset (Go's default too).
+#[cfg(test)]
 const DEFAULT_PATHEXT: &str = ".COM;.EXE;.BAT;.CMD";
 
 /// Finds `command` on `path` (a PATH value) as the OS would, relative to
@@ -34,6 +36,7 @@ pub fn look_path(command: &str, path: Option<&OsStr>, cwd: &Path) -> Option<Path
 /// On Windows a name is tried with each extension of PATHEXT, after the
 /// name as given when it already has an extension (Go's rule, which lets
 /// `aws.cmd` and `foo.bat.exe` both resolve).
+#[cfg(test)]
 pub fn lookup_candidates(
     command: &str,
     path: &str,
@@ -46,6 +49,7 @@ pub fn lookup_candidates(
     }
 }
 
+#[cfg(test)]
 fn unix_candidates(command: &str, path: &str) -> Vec<String> {
     if command.contains('/') {
         return vec![command.to_string()];
@@ -56,6 +60,7 @@ fn unix_candidates(command: &str, path: &str) -> Vec<String> {
         .collect()
 }
 
+#[cfg(test)]
 fn windows_candidates(command: &str, path: &str, pathext: Option<&str>) -> Vec<String> {
     let exts = windows_extensions(pathext);
     let expand = |file: String| -> Vec<String> {
@@ -77,6 +82,7 @@ fn windows_candidates(command: &str, path: &str, pathext: Option<&str>) -> Vec<S
 }
 
 /// Whether a Windows PATH entry is absolute (`C:\dir`, `\\server\share`).
+#[cfg(test)]
 fn windows_absolute(dir: &str) -> bool {
     let b = dir.as_bytes();
     dir.starts_with(r"\\") || (b.len() >= 3 && b[1] == b':' && matches!(b[2], b'\\' | b'/'))
@@ -84,6 +90,7 @@ fn windows_absolute(dir: &str) -> bool {
 
 /// PATHEXT's extensions, lowercased, each with its dot; the default when
 /// unset or empty.
+#[cfg(test)]
 fn windows_extensions(pathext: Option<&str>) -> Vec<String> {
     let exts: Vec<String> = pathext
         .unwrap_or("")
@@ -105,6 +112,7 @@ fn windows_extensions(pathext: Option<&str>) -> Vec<String> {
 }
 
 /// Whether the file name has an extension (a dot after the last separator).
+#[cfg(test)]
 fn has_extension(file: &str) -> bool {
     match file.rfind('.') {
         Some(dot) => file.rfind([':', '\\', '/']).is_none_or(|sep| sep < dot),

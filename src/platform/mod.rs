@@ -5,7 +5,7 @@
 //! - [`home_dir`] and [`aws_home`]: where `~` is for kubectl's files and
 //!   for the AWS SDK's (they differ on Windows when `HOME` is set).
 //! - [`look_path`]: finding an exec command the way the OS does
-//!   (`PATHEXT` on Windows), and [`lookup_candidates`], the pure rule.
+//!   (`PATHEXT` on Windows), checked in tests against `lookup_candidates`, the pure rule.
 //! - [`open_browser`]: opening an address without a shell.
 //! - [`ec2_hardware`]: whether this machine is an EC2 instance, for the
 //!   instance-role credentials.
@@ -19,10 +19,10 @@ mod ec2;
 mod home;
 mod lookup;
 
-pub use browser::{browser_command, open_browser};
-pub use ec2::{Hardware, ec2_hardware, linux_hardware};
-pub use home::{aws_home, aws_home_from, home_dir};
-pub use lookup::{look_path, lookup_candidates};
+pub use browser::open_browser;
+pub use ec2::{Hardware, ec2_hardware};
+pub use home::{aws_home, home_dir};
+pub use lookup::look_path;
 
 /// The family of operating system a rule is evaluated for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

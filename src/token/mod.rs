@@ -23,8 +23,8 @@ use std::io::Write;
 use std::time::SystemTime;
 use time::OffsetDateTime;
 
-pub use crate::domain::partition::partition;
-pub use crate::domain::token::{MIN_REPORTED_LIFETIME, TOKEN_REPORTED_LIFETIME};
+use crate::domain::partition::partition;
+use crate::domain::token::{MIN_REPORTED_LIFETIME, TOKEN_REPORTED_LIFETIME};
 
 /// The token command's inputs (from the command line).
 #[derive(Debug, Clone, Default)]

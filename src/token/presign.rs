@@ -20,7 +20,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::time::SystemTime;
 
 use crate::domain::token::{BASE_QUERY, PRESIGN_EXPIRES};
-pub use crate::domain::token::{CLUSTER_ID_HEADER, TOKEN_PREFIX};
+use crate::domain::token::{CLUSTER_ID_HEADER, TOKEN_PREFIX};
 
 /// What RFC 3986 leaves unreserved; botocore quotes everything else, and so
 /// must we for the same bytes.

@@ -105,11 +105,6 @@ impl AwsAuth {
     pub fn maps_account(&self, account: &str) -> bool {
         self.accounts.iter().any(|a| a == account)
     }
-
-    /// The parse errors of one data key.
-    pub fn errors_of(&self, key: &str) -> impl Iterator<Item = &ParseError> {
-        self.errors.iter().filter(move |e| e.key == key)
-    }
 }
 
 /// Parses the ConfigMap's `data`.

@@ -19,9 +19,7 @@ pub use crate::kube::KubeRead;
 pub use crate::kube::discovery::ServedResource;
 pub use crate::kube::exec::{ExecFacts, ExecOutcome};
 pub use crate::kube::kubeconfig::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
-pub use crate::kube::objects::{
-    AccessAnswer, AccessAttributes, ContainerEnv, PodInfo, RbacBinding, RbacSubject,
-};
+pub use crate::kube::objects::{AccessAnswer, AccessAttributes, PodInfo, RbacBinding};
 pub use crate::kube::probe::{Reach, Review};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
@@ -99,18 +97,12 @@ pub struct SignerFacts {
 /// The question asked.
 #[derive(Debug, Clone, Default)]
 pub struct WhyRequest {
-    /// `--context`, when given.
-    pub context: Option<String>,
     /// True when the token came from `--token`.
     pub token_from_flag: bool,
     /// VERB RESOURCE and namespace (authorization questions).
     pub verb: Option<String>,
     pub resource: Option<String>,
     pub namespace: Option<String>,
-    /// `--service-account NAMESPACE/NAME`, as given.
-    pub service_account: Option<String>,
-    /// `--admin-context`, when given.
-    pub admin_context: Option<String>,
 }
 
 /// The STS step.

@@ -89,25 +89,18 @@ pub struct Rule {
     /// The code only restates that something failed: when another error
     /// is the verdict, the text leaves out its generic remedy.
     pub symptom: bool,
-    /// What the code means, one line.
-    pub summary: &'static str,
 }
 
 impl Rule {
-    /// A rule with no rank, not a symptom.
-    pub const fn new(
-        name: &'static str,
-        severity: Severity,
-        area: Area,
-        summary: &'static str,
-    ) -> Rule {
+    /// A rule with no rank, not a symptom. What the code means is the
+    /// doc comment of its `static`: one line, as in the contract.
+    pub const fn new(name: &'static str, severity: Severity, area: Area) -> Rule {
         Rule {
             name,
             severity,
             area,
             rank: None,
             symptom: false,
-            summary,
         }
     }
 
@@ -136,6 +129,7 @@ macro_rules! codes {
 
         impl Code {
             /// Every code, in contract order.
+            #[cfg(test)]
             pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
 
             /// The code's rule.
@@ -256,12 +250,8 @@ impl Code {
         self.rule().area
     }
 
-    /// What the code means, one line.
-    pub fn description(self) -> &'static str {
-        self.rule().summary
-    }
-
     /// The code for a kebab-case name.
+    #[cfg(test)]
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.name() == name)
     }

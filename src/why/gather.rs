@@ -93,13 +93,10 @@ pub async fn gather(opts: &WhyOptions, env: &Env) -> Evidence {
     let mut ev = Evidence {
         now: Some(OffsetDateTime::now_utc()),
         request: WhyRequest {
-            context: opts.context.clone(),
             token_from_flag: opts.token.is_some(),
             verb: opts.verb.clone(),
             resource: opts.resource.clone(),
             namespace: opts.namespace.clone(),
-            service_account: opts.service_account.clone(),
-            admin_context: opts.admin_context.clone(),
         },
         ..Default::default()
     };
@@ -375,7 +372,7 @@ async fn ask_iam(
     let role_name = role_arn
         .as_deref()
         .filter(|a| crate::domain::arn::Arn::parse(a).is_some())
-        .and_then(iam::role_name)
+        .and_then(crate::domain::arn::role_name)
         .map(str::to_string);
     let issuer = match ev.eks.as_ref().map(|x| &x.describe) {
         Some(EksCall::Ok(c)) => c.oidc_issuer.clone(),
@@ -711,7 +708,7 @@ async fn read_entry(
         EksCall::NotFound(m) => EksCall::NotFound(m),
         EksCall::Failed(m) => EksCall::Failed(m),
     });
-    if let Some(name) = iam::role_name(&arn) {
+    if let Some(name) = crate::domain::arn::role_name(&arn) {
         let iam_client = aws_sdk_iam::Client::new(sdk);
         facts.role_created = Some(match iam::get_role(&iam_client, name).await {
             EksCall::Ok(r) => match r.created {

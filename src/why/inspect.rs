@@ -16,9 +16,9 @@ use time::OffsetDateTime;
 
 // The token's fixed facts and the STS hosts are the domain's; these names
 // stay for the checks that import them from here.
-pub use crate::domain::partition::sts_host;
+use crate::domain::partition::sts_host;
 use crate::domain::token::AMZ_DATE;
-pub use crate::domain::token::{
+use crate::domain::token::{
     CLUSTER_ID_HEADER as CLUSTER_HEADER, MAX_EXPIRES, MAX_TOKEN_BYTES, TOKEN_LIFETIME,
     TOKEN_PREFIX as PREFIX,
 };

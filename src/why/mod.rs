@@ -3,7 +3,6 @@
 //! Gathering fills [`evidence::Evidence`] (all the I/O); [`checks`] turn it
 //! into [`finding::Finding`]s without I/O; [`report`] renders them.
 
-pub mod arn;
 pub mod awsauth;
 pub mod checks;
 pub mod evidence;

@@ -485,11 +485,6 @@ impl AllReport {
         }
     }
 
-    /// Each report redacted (see [`Report::redact`]).
-    pub fn redact(&mut self, r: &Redactor) {
-        self.reports.iter_mut().for_each(|x| x.redact(r));
-    }
-
     /// 1 when any report has an error, else 0.
     pub fn exit_code(&self) -> u8 {
         self.reports

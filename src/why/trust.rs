@@ -82,7 +82,6 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// IAM's wildcard match (the domain's); this path stays for the checks.
-pub use crate::domain::wildcard::iam_like as glob;
 
 fn principal_matches(st: &Value, who: &WebIdentity<'_>) -> bool {
     match &st["Principal"] {

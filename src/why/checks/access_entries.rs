@@ -106,11 +106,11 @@ fn recreate(e: &Evidence, x: &AccessEntryInfo, principal: &str) -> String {
     out
 }
 
+/// access-entry-stale-principal: the access entry predates its role (deleted and recreated).
 pub static STALE_PRINCIPAL: Rule = Rule::new(
     "access-entry-stale-principal",
     Severity::Error,
     Area::Identity,
-    "the access entry predates its role (deleted and recreated)",
 )
 .rank(390);
 
@@ -164,11 +164,11 @@ fn stale_principal(e: &Evidence, x: &AccessEntryInfo) -> Option<Finding> {
     )
 }
 
+/// access-entry-shadows-aws-auth: an access entry and an aws-auth mapping: the entry decides.
 pub static SHADOWS_AWS_AUTH: Rule = Rule::new(
     "access-entry-shadows-aws-auth",
     Severity::Warning,
     Area::Identity,
-    "an access entry and an aws-auth mapping: the entry decides",
 );
 
 /// access-entry-shadows-aws-auth: both map the caller; the entry wins.
@@ -262,13 +262,9 @@ fn stale_sso_mappings(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Vec<(
     out
 }
 
-pub static SSO_ROLE_MAPPING_STALE: Rule = Rule::new(
-    "sso-role-mapping-stale",
-    Severity::Error,
-    Area::Identity,
-    "an SSO role is mapped with another suffix than the caller's",
-)
-.rank(400);
+/// sso-role-mapping-stale: an SSO role is mapped with another suffix than the caller's.
+pub static SSO_ROLE_MAPPING_STALE: Rule =
+    Rule::new("sso-role-mapping-stale", Severity::Error, Area::Identity).rank(400);
 
 /// sso-role-mapping-stale: the caller's permission set is mapped under an
 /// earlier role suffix only.
@@ -402,11 +398,11 @@ pub(super) fn access_entry_commands(
     out
 }
 
+/// access-entry-no-permissions: an access entry with no policy and no group.
 pub static NO_PERMISSIONS: Rule = Rule::new(
     "access-entry-no-permissions",
     Severity::Error,
     Area::Identity,
-    "an access entry with no policy and no group",
 )
 .rank(500);
 
@@ -444,13 +440,9 @@ fn entry_findings(ctx: &Ctx<'_>, x: &AccessEntryInfo) -> Vec<Finding> {
     out
 }
 
-pub static ACCESS_POLICY_SCOPE: Rule = Rule::new(
-    "access-policy-scope",
-    Severity::Error,
-    Area::Identity,
-    "a namespace-scoped access policy excludes the namespace",
-)
-.rank(520);
+/// access-policy-scope: a namespace-scoped access policy excludes the namespace.
+pub static ACCESS_POLICY_SCOPE: Rule =
+    Rule::new("access-policy-scope", Severity::Error, Area::Identity).rank(520);
 
 fn policy_scope(x: &AccessEntryInfo, ns: &str, args: &str) -> Option<Finding> {
     let covered = x

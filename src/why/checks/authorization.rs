@@ -123,13 +123,9 @@ fn resolution_note(r: &Resolution) -> String {
     }
 }
 
-pub static RESOURCE_UNKNOWN: Rule = Rule::new(
-    "resource-unknown",
-    Severity::Error,
-    Area::Authorization,
-    "the API server does not serve that resource",
-)
-.rank(490);
+/// resource-unknown: the API server does not serve that resource.
+pub static RESOURCE_UNKNOWN: Rule =
+    Rule::new("resource-unknown", Severity::Error, Area::Authorization).rank(490);
 
 fn resource_unknown(e: &Evidence, similar: &[String]) -> Finding {
     let asked = e.request.resource.clone().unwrap_or_default();
@@ -156,11 +152,11 @@ fn resource_unknown(e: &Evidence, similar: &[String]) -> Finding {
     .evidence(json!({"resource": asked, "similar": similar}))
 }
 
+/// access-policy-group-not-covered: the EKS access policies do not cover the resource's API group.
 pub static ACCESS_POLICY_GROUP_NOT_COVERED: Rule = Rule::new(
     "access-policy-group-not-covered",
     Severity::Error,
     Area::Authorization,
-    "the EKS access policies do not cover the resource's API group",
 )
 .rank(510);
 
@@ -341,13 +337,9 @@ fn in_namespace(a: &AccessAttributes) -> String {
     }
 }
 
-pub static RBAC_DENIED: Rule = Rule::new(
-    "rbac-denied",
-    Severity::Error,
-    Area::Authorization,
-    "the API server denies the action",
-)
-.rank(540);
+/// rbac-denied: the API server denies the action.
+pub static RBAC_DENIED: Rule =
+    Rule::new("rbac-denied", Severity::Error, Area::Authorization).rank(540);
 
 fn denied(e: &Evidence, a: &AccessAttributes, who: &Who<'_>, reason: &str) -> Finding {
     let authz = e.authz.as_ref().expect("checked by the caller");
@@ -542,13 +534,9 @@ fn remedy(e: &Evidence, a: &AccessAttributes, who: &Who<'_>) -> String {
     }
 }
 
-pub static RBAC_NO_BINDINGS: Rule = Rule::new(
-    "rbac-no-bindings",
-    Severity::Warning,
-    Area::Authorization,
-    "the mapped user and groups are bound to nothing",
-)
-.rank(530);
+/// rbac-no-bindings: the mapped user and groups are bound to nothing.
+pub static RBAC_NO_BINDINGS: Rule =
+    Rule::new("rbac-no-bindings", Severity::Warning, Area::Authorization).rank(530);
 
 fn no_bindings(e: &Evidence, who: &Who<'_>) -> Option<Finding> {
     let authz = e.authz.as_ref()?;
@@ -587,6 +575,7 @@ fn no_bindings(e: &Evidence, who: &Who<'_>) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kube::objects::RbacSubject;
     use crate::why::checks::fixtures::*;
     use crate::why::evidence::*;
     use crate::why::finding::Severity;

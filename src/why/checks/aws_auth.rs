@@ -53,12 +53,8 @@ fn severity(ctx: &Ctx<'_>, concerns_caller: bool) -> Severity {
     }
 }
 
-pub static UNREADABLE: Rule = Rule::new(
-    "aws-auth-unreadable",
-    Severity::Info,
-    Area::Identity,
-    "aws-auth could not be read",
-);
+/// aws-auth-unreadable: aws-auth could not be read.
+pub static UNREADABLE: Rule = Rule::new("aws-auth-unreadable", Severity::Info, Area::Identity);
 
 fn unreadable(e: &Evidence, why: &str) -> Finding {
     Finding::new(
@@ -78,13 +74,8 @@ fn unreadable(e: &Evidence, why: &str) -> Finding {
     .evidence(json!({"reason": why, "source": e.aws_auth.source}))
 }
 
-pub static INVALID: Rule = Rule::new(
-    "aws-auth-invalid",
-    Severity::Error,
-    Area::Identity,
-    "the aws-auth ConfigMap data does not parse",
-)
-.rank(410);
+/// aws-auth-invalid: the aws-auth ConfigMap data does not parse.
+pub static INVALID: Rule = Rule::new("aws-auth-invalid", Severity::Error, Area::Identity).rank(410);
 
 /// Problems of the ConfigMap itself, whoever they lock out.
 fn aws_auth_findings(ctx: &Ctx<'_>, auth: &AwsAuth) -> Vec<Finding> {
@@ -148,29 +139,17 @@ struct Problem {
     severity: Option<Severity>,
 }
 
-pub static ROLE_HAS_PATH: Rule = Rule::new(
-    "aws-auth-role-has-path",
-    Severity::Error,
-    Area::Identity,
-    "the role is mapped in aws-auth with its IAM path",
-)
-.rank(420);
+/// aws-auth-role-has-path: the role is mapped in aws-auth with its IAM path.
+pub static ROLE_HAS_PATH: Rule =
+    Rule::new("aws-auth-role-has-path", Severity::Error, Area::Identity).rank(420);
 
-pub static ASSUMED_ROLE_ARN: Rule = Rule::new(
-    "aws-auth-assumed-role-arn",
-    Severity::Error,
-    Area::Identity,
-    "an STS assumed-role ARN is mapped in aws-auth",
-)
-.rank(430);
+/// aws-auth-assumed-role-arn: an STS assumed-role ARN is mapped in aws-auth.
+pub static ASSUMED_ROLE_ARN: Rule =
+    Rule::new("aws-auth-assumed-role-arn", Severity::Error, Area::Identity).rank(430);
 
-pub static WILDCARD: Rule = Rule::new(
-    "aws-auth-wildcard",
-    Severity::Error,
-    Area::Identity,
-    "aws-auth contains a wildcard, which never matches",
-)
-.rank(450);
+/// aws-auth-wildcard: aws-auth contains a wildcard, which never matches.
+pub static WILDCARD: Rule =
+    Rule::new("aws-auth-wildcard", Severity::Error, Area::Identity).rank(450);
 
 fn diagnose(ctx: &Ctx<'_>, m: &Entry) -> Option<Problem> {
     let kind = arn::kind(&m.arn);
@@ -241,13 +220,9 @@ fn diagnose(ctx: &Ctx<'_>, m: &Entry) -> Option<Problem> {
     wrong_section(ctx, m, kind)
 }
 
-pub static WRONG_SECTION: Rule = Rule::new(
-    "aws-auth-wrong-section",
-    Severity::Error,
-    Area::Identity,
-    "a role under mapUsers or a user under mapRoles",
-)
-.rank(440);
+/// aws-auth-wrong-section: a role under mapUsers or a user under mapRoles.
+pub static WRONG_SECTION: Rule =
+    Rule::new("aws-auth-wrong-section", Severity::Error, Area::Identity).rank(440);
 
 /// A role under mapUsers or a user under mapRoles, by key or by ARN.
 fn wrong_section(ctx: &Ctx<'_>, m: &Entry, kind: Kind) -> Option<Problem> {
@@ -282,13 +257,9 @@ fn wrong_section(ctx: &Ctx<'_>, m: &Entry, kind: Kind) -> Option<Problem> {
     })
 }
 
-pub static DUPLICATE: Rule = Rule::new(
-    "aws-auth-duplicate",
-    Severity::Warning,
-    Area::Identity,
-    "aws-auth maps the same ARN more than once",
-)
-.rank(460);
+/// aws-auth-duplicate: aws-auth maps the same ARN more than once.
+pub static DUPLICATE: Rule =
+    Rule::new("aws-auth-duplicate", Severity::Warning, Area::Identity).rank(460);
 
 fn duplicates(auth: &AwsAuth) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -14,20 +14,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-pub static EKS_DESCRIBE_DENIED: Rule = Rule::new(
-    "eks-describe-denied",
-    Severity::Warning,
-    Area::Cluster,
-    "no eks:DescribeCluster; the diagnosis goes on with less",
-);
+/// eks-describe-denied: no eks:DescribeCluster; the diagnosis goes on with less.
+pub static EKS_DESCRIBE_DENIED: Rule =
+    Rule::new("eks-describe-denied", Severity::Warning, Area::Cluster);
 
-pub static NOT_FOUND: Rule = Rule::new(
-    "cluster-not-found",
-    Severity::Error,
-    Area::Cluster,
-    "EKS has no cluster of that name in that region",
-)
-.rank(220);
+/// cluster-not-found: EKS has no cluster of that name in that region.
+pub static NOT_FOUND: Rule =
+    Rule::new("cluster-not-found", Severity::Error, Area::Cluster).rank(220);
 
 /// The cluster findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -120,13 +113,9 @@ fn described(e: &Evidence, info: &ClusterInfo) -> Vec<Finding> {
     out
 }
 
-pub static NOT_ACTIVE: Rule = Rule::new(
-    "cluster-not-active",
-    Severity::Error,
-    Area::Cluster,
-    "the cluster is not ACTIVE",
-)
-.rank(230);
+/// cluster-not-active: the cluster is not ACTIVE.
+pub static NOT_ACTIVE: Rule =
+    Rule::new("cluster-not-active", Severity::Error, Area::Cluster).rank(230);
 
 fn not_active(info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     let status = info.status.as_deref().filter(|s| *s != "ACTIVE")?;
@@ -155,13 +144,9 @@ fn not_active(info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     )
 }
 
-pub static ENDPOINT_MISMATCH: Rule = Rule::new(
-    "cluster-endpoint-mismatch",
-    Severity::Error,
-    Area::Cluster,
-    "the kubeconfig server is not this cluster's endpoint",
-)
-.rank(240);
+/// cluster-endpoint-mismatch: the kubeconfig server is not this cluster's endpoint.
+pub static ENDPOINT_MISMATCH: Rule =
+    Rule::new("cluster-endpoint-mismatch", Severity::Error, Area::Cluster).rank(240);
 
 fn endpoint_mismatch(e: &Evidence, info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     let want = info.endpoint.as_deref()?;
@@ -186,13 +171,9 @@ fn endpoint_mismatch(e: &Evidence, info: &ClusterInfo, c: &str, r: &str) -> Opti
     )
 }
 
-pub static CA_MISMATCH: Rule = Rule::new(
-    "cluster-ca-mismatch",
-    Severity::Error,
-    Area::Cluster,
-    "the kubeconfig CA is not this cluster's",
-)
-.rank(250);
+/// cluster-ca-mismatch: the kubeconfig CA is not this cluster's.
+pub static CA_MISMATCH: Rule =
+    Rule::new("cluster-ca-mismatch", Severity::Error, Area::Cluster).rank(250);
 
 fn ca_mismatch(e: &Evidence, info: &ClusterInfo, c: &str, r: &str) -> Option<Finding> {
     let eks_pem = STANDARD

@@ -18,69 +18,37 @@ use serde_json::json;
 /// Lines of stderr shown in a finding.
 const STDERR_LINES: usize = 4;
 
-pub static MISSING: Rule = Rule::new(
-    "credentials-missing",
-    Severity::Error,
-    Area::Credentials,
-    "no AWS credentials could be resolved",
-)
-.rank(130);
+/// credentials-missing: no AWS credentials could be resolved.
+pub static MISSING: Rule =
+    Rule::new("credentials-missing", Severity::Error, Area::Credentials).rank(130);
 
-pub static PROFILE_NOT_FOUND: Rule = Rule::new(
-    "profile-not-found",
-    Severity::Error,
-    Area::Credentials,
-    "the AWS profile does not exist",
-)
-.rank(80);
+/// profile-not-found: the AWS profile does not exist.
+pub static PROFILE_NOT_FOUND: Rule =
+    Rule::new("profile-not-found", Severity::Error, Area::Credentials).rank(80);
 
-pub static SSO_SESSION_MISSING: Rule = Rule::new(
-    "sso-session-missing",
-    Severity::Error,
-    Area::Credentials,
-    "SSO profile, never logged in (no cached token)",
-)
-.rank(90);
+/// sso-session-missing: SSO profile, never logged in (no cached token).
+pub static SSO_SESSION_MISSING: Rule =
+    Rule::new("sso-session-missing", Severity::Error, Area::Credentials).rank(90);
 
-pub static SSO_SESSION_EXPIRED: Rule = Rule::new(
-    "sso-session-expired",
-    Severity::Error,
-    Area::Credentials,
-    "the cached SSO token has expired and cannot be refreshed",
-)
-.rank(100);
+/// sso-session-expired: the cached SSO token has expired and cannot be refreshed.
+pub static SSO_SESSION_EXPIRED: Rule =
+    Rule::new("sso-session-expired", Severity::Error, Area::Credentials).rank(100);
 
-pub static ASSUME_ROLE_DENIED: Rule = Rule::new(
-    "assume-role-denied",
-    Severity::Error,
-    Area::Credentials,
-    "AssumeRole refused (trust policy or permissions)",
-)
-.rank(140);
+/// assume-role-denied: AssumeRole refused (trust policy or permissions).
+pub static ASSUME_ROLE_DENIED: Rule =
+    Rule::new("assume-role-denied", Severity::Error, Area::Credentials).rank(140);
 
-pub static EXPIRED: Rule = Rule::new(
-    "credentials-expired",
-    Severity::Error,
-    Area::Credentials,
-    "temporary credentials expired",
-)
-.rank(150);
+/// credentials-expired: temporary credentials expired.
+pub static EXPIRED: Rule =
+    Rule::new("credentials-expired", Severity::Error, Area::Credentials).rank(150);
 
-pub static MFA_REQUIRED: Rule = Rule::new(
-    "mfa-required",
-    Severity::Error,
-    Area::Credentials,
-    "the role needs an MFA code and the plugin cannot ask for it",
-)
-.rank(110);
+/// mfa-required: the role needs an MFA code and the plugin cannot ask for it.
+pub static MFA_REQUIRED: Rule =
+    Rule::new("mfa-required", Severity::Error, Area::Credentials).rank(110);
 
-pub static AWS_TLS_UNTRUSTED: Rule = Rule::new(
-    "aws-tls-untrusted",
-    Severity::Error,
-    Area::Credentials,
-    "TLS to an AWS endpoint fails verification (a proxy's CA is missing)",
-)
-.rank(120);
+/// aws-tls-untrusted: TLS to an AWS endpoint fails verification (a proxy's CA is missing).
+pub static AWS_TLS_UNTRUSTED: Rule =
+    Rule::new("aws-tls-untrusted", Severity::Error, Area::Credentials).rank(120);
 
 /// Patterns, lowercase, checked in this order: the first code whose
 /// patterns all appear in one of its alternatives wins.

@@ -60,12 +60,8 @@ pub fn who(e: &Evidence) -> Vec<Finding> {
     ctx.caller.iter().map(|c| identity(&ctx, c)).collect()
 }
 
-pub static AUTHENTICATED: Rule = Rule::new(
-    "authenticated",
-    Severity::Info,
-    Area::Identity,
-    "who the cluster says you are",
-);
+/// authenticated: who the cluster says you are.
+pub static AUTHENTICATED: Rule = Rule::new("authenticated", Severity::Info, Area::Identity);
 
 /// Whether the caller is mapped (when no access entry of its own decides),
 /// then what the cluster said to the token.
@@ -134,12 +130,8 @@ pub(super) fn context(e: &Evidence) -> Ctx<'_> {
     ctx
 }
 
-pub static IDENTITY: Rule = Rule::new(
-    "identity",
-    Severity::Info,
-    Area::Identity,
-    "who the caller is, and the principal ARN to map",
-);
+/// identity: who the caller is, and the principal ARN to map.
+pub static IDENTITY: Rule = Rule::new("identity", Severity::Info, Area::Identity);
 
 fn identity(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let mut detail = format!(
@@ -213,13 +205,9 @@ fn mapping(ctx: &Ctx<'_>, c: &Caller) -> Vec<Finding> {
     vec![not_mapped(ctx, c)]
 }
 
-pub static PRINCIPAL_NOT_MAPPED: Rule = Rule::new(
-    "principal-not-mapped",
-    Severity::Error,
-    Area::Identity,
-    "no access entry and no aws-auth mapping",
-)
-.rank(470);
+/// principal-not-mapped: no access entry and no aws-auth mapping.
+pub static PRINCIPAL_NOT_MAPPED: Rule =
+    Rule::new("principal-not-mapped", Severity::Error, Area::Identity).rank(470);
 
 fn not_mapped(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     let p = &c.principal;
@@ -268,11 +256,11 @@ fn not_mapped(ctx: &Ctx<'_>, c: &Caller) -> Finding {
     .evidence(json!({"principal_arn": p, "authentication_mode": ctx.mode}))
 }
 
+/// auth-mode-api-ignores-configmap: mapped only in aws-auth, but the authentication mode is API.
 pub static AUTH_MODE_API_IGNORES_CONFIGMAP: Rule = Rule::new(
     "auth-mode-api-ignores-configmap",
     Severity::Error,
     Area::Identity,
-    "mapped only in aws-auth, but the authentication mode is API",
 )
 .rank(380);
 
@@ -299,14 +287,10 @@ fn api_ignores_configmap(ctx: &Ctx<'_>, c: &Caller) -> Finding {
         .evidence(json!({"principal_arn": c.principal, "aws_auth": place, "authentication_mode": "API"}))
 }
 
-pub static UNAUTHORIZED: Rule = Rule::new(
-    "unauthorized",
-    Severity::Error,
-    Area::Identity,
-    "the API server answered 401 to the token",
-)
-.rank(480)
-.symptom();
+/// unauthorized: the API server answered 401 to the token.
+pub static UNAUTHORIZED: Rule = Rule::new("unauthorized", Severity::Error, Area::Identity)
+    .rank(480)
+    .symptom();
 
 fn unauthorized(ctx: &Ctx<'_>) -> Finding {
     let e = ctx.e;

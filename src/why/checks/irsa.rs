@@ -176,13 +176,9 @@ fn annotate_line(x: &IrsaFacts, arn: &str) -> String {
     )
 }
 
-pub static SERVICE_ACCOUNT_MISSING: Rule = Rule::new(
-    "irsa-service-account-missing",
-    Severity::Error,
-    Area::Irsa,
-    "the ServiceAccount does not exist",
-)
-.rank(550);
+/// irsa-service-account-missing: the ServiceAccount does not exist.
+pub static SERVICE_ACCOUNT_MISSING: Rule =
+    Rule::new("irsa-service-account-missing", Severity::Error, Area::Irsa).rank(550);
 
 fn sa_missing(x: &IrsaFacts) -> Finding {
     Finding::new(
@@ -199,13 +195,9 @@ fn sa_missing(x: &IrsaFacts) -> Finding {
     .evidence(json!({"namespace": x.namespace, "name": x.name}))
 }
 
-pub static ANNOTATION_MISSING: Rule = Rule::new(
-    "irsa-annotation-missing",
-    Severity::Error,
-    Area::Irsa,
-    "the ServiceAccount has no eks.amazonaws.com/role-arn and no Pod Identity association",
-)
-.rank(560);
+/// irsa-annotation-missing: the ServiceAccount has no eks.amazonaws.com/role-arn and no Pod Identity association.
+pub static ANNOTATION_MISSING: Rule =
+    Rule::new("irsa-annotation-missing", Severity::Error, Area::Irsa).rank(560);
 
 fn annotation_missing(e: &Evidence, x: &IrsaFacts) -> Finding {
     let role = format!("arn:aws:iam::{}:role/ROLE_NAME", account(e));
@@ -253,13 +245,9 @@ fn corrected_annotation(e: &Evidence, value: &str) -> String {
     format!("arn:aws:iam::{}:role/{name}", account(e))
 }
 
-pub static ANNOTATION_MALFORMED: Rule = Rule::new(
-    "irsa-annotation-malformed",
-    Severity::Error,
-    Area::Irsa,
-    "the role annotation is not an IAM role ARN",
-)
-.rank(570);
+/// irsa-annotation-malformed: the role annotation is not an IAM role ARN.
+pub static ANNOTATION_MALFORMED: Rule =
+    Rule::new("irsa-annotation-malformed", Severity::Error, Area::Irsa).rank(570);
 
 fn annotation_malformed(e: &Evidence, x: &IrsaFacts, value: &str) -> Finding {
     let fixed = corrected_annotation(e, value);
@@ -282,13 +270,9 @@ fn trust_json(doc: &Value) -> String {
     serde_json::to_string_pretty(doc).unwrap_or_default()
 }
 
-pub static ROLE_MISSING: Rule = Rule::new(
-    "irsa-role-missing",
-    Severity::Error,
-    Area::Irsa,
-    "the annotated role does not exist",
-)
-.rank(580);
+/// irsa-role-missing: the annotated role does not exist.
+pub static ROLE_MISSING: Rule =
+    Rule::new("irsa-role-missing", Severity::Error, Area::Irsa).rank(580);
 
 fn role_missing(role_arn: &str, who: Option<&WebIdentity<'_>>) -> Finding {
     let name = crate::domain::arn::role_name(role_arn).unwrap_or("ROLE_NAME");
@@ -309,13 +293,9 @@ fn role_missing(role_arn: &str, who: Option<&WebIdentity<'_>>) -> Finding {
         .evidence(json!({"role_arn": role_arn}))
 }
 
-pub static OIDC_PROVIDER_MISSING: Rule = Rule::new(
-    "irsa-oidc-provider-missing",
-    Severity::Error,
-    Area::Irsa,
-    "no IAM OIDC provider for the cluster's issuer",
-)
-.rank(590);
+/// irsa-oidc-provider-missing: no IAM OIDC provider for the cluster's issuer.
+pub static OIDC_PROVIDER_MISSING: Rule =
+    Rule::new("irsa-oidc-provider-missing", Severity::Error, Area::Irsa).rank(590);
 
 fn provider_missing(e: &Evidence, issuer: Option<&str>) -> Finding {
     let url = issuer
@@ -338,13 +318,9 @@ fn provider_missing(e: &Evidence, issuer: Option<&str>) -> Finding {
     .evidence(json!({"issuer": url}))
 }
 
-pub static OIDC_AUDIENCE_MISSING: Rule = Rule::new(
-    "irsa-oidc-audience-missing",
-    Severity::Error,
-    Area::Irsa,
-    "the OIDC provider lacks the sts.amazonaws.com audience",
-)
-.rank(600);
+/// irsa-oidc-audience-missing: the OIDC provider lacks the sts.amazonaws.com audience.
+pub static OIDC_AUDIENCE_MISSING: Rule =
+    Rule::new("irsa-oidc-audience-missing", Severity::Error, Area::Irsa).rank(600);
 
 fn audience_missing(p: &OidcProviderInfo) -> Finding {
     Finding::new(
@@ -363,37 +339,21 @@ fn audience_missing(p: &OidcProviderInfo) -> Finding {
     .evidence(json!({"provider_arn": p.arn, "client_ids": p.client_ids}))
 }
 
-pub static TRUST_PRINCIPAL_MISMATCH: Rule = Rule::new(
-    "irsa-trust-principal-mismatch",
-    Severity::Error,
-    Area::Irsa,
-    "the trust policy names another OIDC provider",
-)
-.rank(610);
+/// irsa-trust-principal-mismatch: the trust policy names another OIDC provider.
+pub static TRUST_PRINCIPAL_MISMATCH: Rule =
+    Rule::new("irsa-trust-principal-mismatch", Severity::Error, Area::Irsa).rank(610);
 
-pub static TRUST_ACTION_MISMATCH: Rule = Rule::new(
-    "irsa-trust-action-mismatch",
-    Severity::Error,
-    Area::Irsa,
-    "the trust policy does not allow sts:AssumeRoleWithWebIdentity",
-)
-.rank(620);
+/// irsa-trust-action-mismatch: the trust policy does not allow sts:AssumeRoleWithWebIdentity.
+pub static TRUST_ACTION_MISMATCH: Rule =
+    Rule::new("irsa-trust-action-mismatch", Severity::Error, Area::Irsa).rank(620);
 
-pub static TRUST_SUBJECT_MISMATCH: Rule = Rule::new(
-    "irsa-trust-subject-mismatch",
-    Severity::Error,
-    Area::Irsa,
-    "the trust policy's sub condition excludes this service account",
-)
-.rank(630);
+/// irsa-trust-subject-mismatch: the trust policy's sub condition excludes this service account.
+pub static TRUST_SUBJECT_MISMATCH: Rule =
+    Rule::new("irsa-trust-subject-mismatch", Severity::Error, Area::Irsa).rank(630);
 
-pub static TRUST_AUDIENCE_MISMATCH: Rule = Rule::new(
-    "irsa-trust-audience-mismatch",
-    Severity::Error,
-    Area::Irsa,
-    "the trust policy's aud condition is not sts.amazonaws.com",
-)
-.rank(640);
+/// irsa-trust-audience-mismatch: the trust policy's aud condition is not sts.amazonaws.com.
+pub static TRUST_AUDIENCE_MISMATCH: Rule =
+    Rule::new("irsa-trust-audience-mismatch", Severity::Error, Area::Irsa).rank(640);
 
 fn trust_findings(role_arn: &str, doc_text: &str, w: &WebIdentity<'_>) -> Vec<Finding> {
     let name = crate::domain::arn::role_name(role_arn).unwrap_or("ROLE_NAME");
@@ -505,13 +465,9 @@ pub(super) fn recreate_lines(ns: &str, pods: &[&PodInfo]) -> String {
     lines.join("\n")
 }
 
-pub static POD_ENV_MISSING: Rule = Rule::new(
-    "irsa-pod-env-missing",
-    Severity::Error,
-    Area::Irsa,
-    "a pod of the service account lacks the injected variables",
-)
-.rank(650);
+/// irsa-pod-env-missing: a pod of the service account lacks the injected variables.
+pub static POD_ENV_MISSING: Rule =
+    Rule::new("irsa-pod-env-missing", Severity::Error, Area::Irsa).rank(650);
 
 fn pods_findings(x: &IrsaFacts, role_arn: &str) -> Vec<Finding> {
     let KubeRead::Ok(pods) = &x.pods else {
@@ -559,13 +515,9 @@ fn shadows(p: &PodInfo) -> Vec<String> {
     out
 }
 
-pub static CREDENTIALS_SHADOWED: Rule = Rule::new(
-    "irsa-credentials-shadowed",
-    Severity::Error,
-    Area::Irsa,
-    "a pod also sets access keys or AWS_PROFILE, which the SDKs use before web identity",
-)
-.rank(660);
+/// irsa-credentials-shadowed: a pod also sets access keys or AWS_PROFILE, which the SDKs use before web identity.
+pub static CREDENTIALS_SHADOWED: Rule =
+    Rule::new("irsa-credentials-shadowed", Severity::Error, Area::Irsa).rank(660);
 
 fn credentials_shadowed(x: &IrsaFacts) -> Option<Finding> {
     let KubeRead::Ok(pods) = &x.pods else {
@@ -643,12 +595,8 @@ fn irsa_unverified_parts(x: &IrsaFacts) -> Vec<(String, String)> {
     out
 }
 
-pub static UNVERIFIED: Rule = Rule::new(
-    "irsa-unverified",
-    Severity::Warning,
-    Area::Irsa,
-    "part of the service account's chain could not be checked",
-);
+/// irsa-unverified: part of the service account's chain could not be checked.
+pub static UNVERIFIED: Rule = Rule::new("irsa-unverified", Severity::Warning, Area::Irsa);
 
 fn unverified(e: &Evidence, x: &IrsaFacts) -> Option<Finding> {
     let mut parts = irsa_unverified_parts(x);
@@ -682,8 +630,9 @@ fn unverified(e: &Evidence, x: &IrsaFacts) -> Option<Finding> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::kube::objects::ContainerEnv;
     use crate::why::checks::fixtures::*;
-    use crate::why::evidence::{ClusterInfo, ContainerEnv, RoleInfo};
+    use crate::why::evidence::{ClusterInfo, RoleInfo};
     use crate::why::finding::Severity;
     use std::collections::BTreeMap;
 

@@ -23,19 +23,15 @@ const GROUP_OR_WORLD_READ: u32 = 0o044;
 /// Lines of stderr shown in a finding (the end says what went wrong).
 const STDERR_LINES: usize = 6;
 
-pub static INVALID: Rule = Rule::new(
-    "kubeconfig-invalid",
-    Severity::Error,
-    Area::Kubeconfig,
-    "the kubeconfig does not parse, or its references are dangling",
-)
-.rank(20);
+/// kubeconfig-invalid: the kubeconfig does not parse, or its references are dangling.
+pub static INVALID: Rule =
+    Rule::new("kubeconfig-invalid", Severity::Error, Area::Kubeconfig).rank(20);
 
+/// kubeconfig-permissions: the kubeconfig is group- or world-readable.
 pub static PERMISSIONS: Rule = Rule::new(
     "kubeconfig-permissions",
     Severity::Warning,
     Area::Kubeconfig,
-    "the kubeconfig is group- or world-readable",
 );
 
 /// The kubeconfig and exec findings.
@@ -127,13 +123,9 @@ pub fn passed(e: &Evidence) -> Vec<Finding> {
     vec![Finding::ok(Code::ContextMissing, line)]
 }
 
-pub static MISSING: Rule = Rule::new(
-    "kubeconfig-missing",
-    Severity::Error,
-    Area::Kubeconfig,
-    "no kubeconfig (kubectl would fall back to localhost:8080)",
-)
-.rank(10);
+/// kubeconfig-missing: no kubeconfig (kubectl would fall back to localhost:8080).
+pub static MISSING: Rule =
+    Rule::new("kubeconfig-missing", Severity::Error, Area::Kubeconfig).rank(10);
 
 fn missing(e: &Evidence) -> Finding {
     let paths: Vec<&str> = e.kubeconfig.files.iter().map(|f| f.path.as_str()).collect();
@@ -153,13 +145,9 @@ fn missing(e: &Evidence) -> Finding {
         .evidence(json!({"paths": paths}))
 }
 
-pub static CONTEXT_MISSING: Rule = Rule::new(
-    "context-missing",
-    Severity::Error,
-    Area::Kubeconfig,
-    "no current context, or the named one is absent",
-)
-.rank(30);
+/// context-missing: no current context, or the named one is absent.
+pub static CONTEXT_MISSING: Rule =
+    Rule::new("context-missing", Severity::Error, Area::Kubeconfig).rank(30);
 
 fn context_missing(k: &KubeconfigFacts) -> Finding {
     let listed = if k.contexts.is_empty() {
@@ -203,28 +191,19 @@ fn context_missing(k: &KubeconfigFacts) -> Finding {
         .evidence(json!({"context": k.context, "contexts": k.contexts}))
 }
 
-pub static EXEC_NOT_EKS: Rule = Rule::new(
-    "exec-not-eks",
-    Severity::Info,
-    Area::Kubeconfig,
-    "the context does not use an EKS token",
-);
+/// exec-not-eks: the context does not use an EKS token.
+pub static EXEC_NOT_EKS: Rule = Rule::new("exec-not-eks", Severity::Info, Area::Kubeconfig);
 
+/// exec-api-version-deprecated: the exec entry uses client.authentication.k8s.io/v1alpha1.
 pub static EXEC_API_VERSION_DEPRECATED: Rule = Rule::new(
     "exec-api-version-deprecated",
     Severity::Error,
     Area::Kubeconfig,
-    "the exec entry uses client.authentication.k8s.io/v1alpha1",
 )
 .rank(50);
 
-pub static EXEC_FAILED: Rule = Rule::new(
-    "exec-failed",
-    Severity::Error,
-    Area::Kubeconfig,
-    "the exec command failed for a reason no more specific code names",
-)
-.rank(60);
+/// exec-failed: the exec command failed for a reason no more specific code names.
+pub static EXEC_FAILED: Rule = Rule::new("exec-failed", Severity::Error, Area::Kubeconfig).rank(60);
 
 fn exec_findings(e: &Evidence) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -301,11 +280,11 @@ fn exec_findings(e: &Evidence) -> Vec<Finding> {
     out
 }
 
+/// kubeconfig-static-token: the user entry holds a fixed EKS token, which stops working 15 minutes after it was made.
 pub static STATIC_TOKEN: Rule = Rule::new(
     "kubeconfig-static-token",
     Severity::Warning,
     Area::Kubeconfig,
-    "the user entry holds a fixed EKS token, which stops working 15 minutes after it was made",
 )
 .rank(70);
 
@@ -379,13 +358,9 @@ fn static_setup_command(e: &Evidence, parts: &TokenParts) -> String {
     )
 }
 
-pub static EXEC_COMMAND_NOT_FOUND: Rule = Rule::new(
-    "exec-command-not-found",
-    Severity::Error,
-    Area::Kubeconfig,
-    "the exec command is not on PATH",
-)
-.rank(40);
+/// exec-command-not-found: the exec command is not on PATH.
+pub static EXEC_COMMAND_NOT_FOUND: Rule =
+    Rule::new("exec-command-not-found", Severity::Error, Area::Kubeconfig).rank(40);
 
 fn not_found(e: &Evidence, x: &ExecEntry) -> Finding {
     let install = match (&x.install_hint, x.kind) {

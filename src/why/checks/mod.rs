@@ -409,16 +409,12 @@ pub(crate) mod fixtures {
 
     /// The exec step with `outcome`.
     pub fn exec_outcome(outcome: ExecOutcome) -> ExecFacts {
-        ExecFacts {
-            resolved: Some("/usr/local/bin/aws".into()),
-            outcome,
-        }
+        ExecFacts { outcome }
     }
 
     /// The exec step that printed a token.
     pub fn exec_token() -> ExecFacts {
         exec_outcome(ExecOutcome::Token {
-            api_version: Some(crate::exec_credential::V1BETA1.into()),
             expiration: Some("2026-01-01T00:14:00Z".into()),
         })
     }

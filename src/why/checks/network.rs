@@ -13,36 +13,20 @@ use crate::why::evidence::{EksCall, EndpointAccess, Evidence, Reach, Review, Ser
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
-pub static ENDPOINT_DNS_FAILED: Rule = Rule::new(
-    "endpoint-dns-failed",
-    Severity::Error,
-    Area::Network,
-    "the API server's host name does not resolve",
-)
-.rank(260);
+/// endpoint-dns-failed: the API server's host name does not resolve.
+pub static ENDPOINT_DNS_FAILED: Rule =
+    Rule::new("endpoint-dns-failed", Severity::Error, Area::Network).rank(260);
 
-pub static ENDPOINT_UNREACHABLE: Rule = Rule::new(
-    "endpoint-unreachable",
-    Severity::Error,
-    Area::Network,
-    "the API server refused or did not answer",
-)
-.rank(290);
+/// endpoint-unreachable: the API server refused or did not answer.
+pub static ENDPOINT_UNREACHABLE: Rule =
+    Rule::new("endpoint-unreachable", Severity::Error, Area::Network).rank(290);
 
-pub static ENDPOINT_TLS_MISMATCH: Rule = Rule::new(
-    "endpoint-tls-mismatch",
-    Severity::Error,
-    Area::Network,
-    "the server certificate does not verify against the kubeconfig CA",
-)
-.rank(300);
+/// endpoint-tls-mismatch: the server certificate does not verify against the kubeconfig CA.
+pub static ENDPOINT_TLS_MISMATCH: Rule =
+    Rule::new("endpoint-tls-mismatch", Severity::Error, Area::Network).rank(300);
 
-pub static PROXY_CONFIGURED: Rule = Rule::new(
-    "proxy-configured",
-    Severity::Info,
-    Area::Network,
-    "a proxy is configured",
-);
+/// proxy-configured: a proxy is configured.
+pub static PROXY_CONFIGURED: Rule = Rule::new("proxy-configured", Severity::Info, Area::Network);
 
 /// The network findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -151,13 +135,9 @@ fn answered(s: &ServerFacts) -> bool {
         )
 }
 
-pub static ENDPOINT_BAD_ANSWER: Rule = Rule::new(
-    "endpoint-bad-answer",
-    Severity::Error,
-    Area::Network,
-    "the API server answered, but not with a well-formed Kubernetes answer",
-)
-.rank(310);
+/// endpoint-bad-answer: the API server answered, but not with a well-formed Kubernetes answer.
+pub static ENDPOINT_BAD_ANSWER: Rule =
+    Rule::new("endpoint-bad-answer", Severity::Error, Area::Network).rank(310);
 
 /// The API server was reached but its answer to the SelfSubjectReview was
 /// not a Kubernetes answer: kubectl fails on it too.
@@ -189,21 +169,13 @@ fn endpoint_access(e: &Evidence) -> Option<&EndpointAccess> {
     }
 }
 
-pub static ENDPOINT_PRIVATE_ONLY: Rule = Rule::new(
-    "endpoint-private-only",
-    Severity::Error,
-    Area::Cluster,
-    "the API server does not answer and its public endpoint is off",
-)
-.rank(270);
+/// endpoint-private-only: the API server does not answer and its public endpoint is off.
+pub static ENDPOINT_PRIVATE_ONLY: Rule =
+    Rule::new("endpoint-private-only", Severity::Error, Area::Cluster).rank(270);
 
-pub static ENDPOINT_PUBLIC_CIDRS: Rule = Rule::new(
-    "endpoint-public-cidrs",
-    Severity::Error,
-    Area::Cluster,
-    "the API server does not answer and public access is limited to some CIDRs",
-)
-.rank(280);
+/// endpoint-public-cidrs: the API server does not answer and public access is limited to some CIDRs.
+pub static ENDPOINT_PUBLIC_CIDRS: Rule =
+    Rule::new("endpoint-public-cidrs", Severity::Error, Area::Cluster).rank(280);
 
 /// endpoint-private-only or endpoint-public-cidrs, when the cluster's
 /// `resourcesVpcConfig` explains why its endpoint does not answer.

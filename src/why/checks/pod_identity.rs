@@ -107,11 +107,11 @@ pub fn create_line(e: &Evidence, x: &IrsaFacts, role_arn: &str) -> String {
     )
 }
 
+/// pod-identity-agent-missing: an association exists but no EKS Pod Identity Agent runs.
 pub static AGENT_MISSING: Rule = Rule::new(
     "pod-identity-agent-missing",
     Severity::Error,
     Area::PodIdentity,
-    "an association exists but no EKS Pod Identity Agent runs",
 )
 .rank(670);
 
@@ -151,11 +151,11 @@ fn trust_doc() -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
+/// pod-identity-role-missing: the association's role does not exist.
 pub static ROLE_MISSING: Rule = Rule::new(
     "pod-identity-role-missing",
     Severity::Error,
     Area::PodIdentity,
-    "the association's role does not exist",
 )
 .rank(680);
 
@@ -223,11 +223,11 @@ pub fn missing_actions(doc: &Value) -> Vec<&'static str> {
         .collect()
 }
 
+/// pod-identity-trust-invalid: the role's trust policy does not let pods.eks.amazonaws.com AssumeRole and TagSession.
 pub static TRUST_INVALID: Rule = Rule::new(
     "pod-identity-trust-invalid",
     Severity::Error,
     Area::PodIdentity,
-    "the role's trust policy does not let pods.eks.amazonaws.com AssumeRole and TagSession",
 )
 .rank(690);
 
@@ -293,11 +293,11 @@ fn lacking(p: &PodInfo) -> Vec<&str> {
         .collect()
 }
 
+/// pod-identity-pod-env-missing: a pod of the service account lacks the Pod Identity variables.
 pub static POD_ENV_MISSING: Rule = Rule::new(
     "pod-identity-pod-env-missing",
     Severity::Error,
     Area::PodIdentity,
-    "a pod of the service account lacks the Pod Identity variables",
 )
 .rank(700);
 
@@ -365,13 +365,9 @@ fn shadows(p: &PodInfo) -> Vec<String> {
     out
 }
 
-pub static SHADOWED: Rule = Rule::new(
-    "pod-identity-shadowed",
-    Severity::Error,
-    Area::PodIdentity,
-    "a pod also carries IRSA variables or access keys, used before Pod Identity",
-)
-.rank(710);
+/// pod-identity-shadowed: a pod also carries IRSA variables or access keys, used before Pod Identity.
+pub static SHADOWED: Rule =
+    Rule::new("pod-identity-shadowed", Severity::Error, Area::PodIdentity).rank(710);
 
 fn shadowed(x: &IrsaFacts, pods: &[PodInfo]) -> Option<Finding> {
     let bad: Vec<(&PodInfo, Vec<String>)> = pods

@@ -16,11 +16,11 @@ pub fn check(e: &Evidence) -> Vec<Finding> {
     env_overrides_profile(e).into_iter().collect()
 }
 
+/// credentials-env-overrides-profile: access keys in the environment win over the profile named by AWS_PROFILE.
 pub static CREDENTIALS_ENV_OVERRIDES_PROFILE: Rule = Rule::new(
     "credentials-env-overrides-profile",
     Severity::Error,
     Area::Credentials,
-    "access keys in the environment win over the profile named by AWS_PROFILE",
 )
 .rank(370);
 

@@ -36,13 +36,8 @@ const OPT_IN_REGIONS: [&str; 17] = [
     "mx-central-1",
 ];
 
-pub static THROTTLED: Rule = Rule::new(
-    "sts-throttled",
-    Severity::Warning,
-    Area::Sts,
-    "STS throttled the request",
-)
-.rank(340);
+/// sts-throttled: STS throttled the request.
+pub static THROTTLED: Rule = Rule::new("sts-throttled", Severity::Warning, Area::Sts).rank(340);
 
 /// The STS findings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
@@ -136,13 +131,8 @@ pub fn tls_untrusted(endpoint: &str, issuer: &str, reason: &str) -> Finding {
     )
 }
 
-pub static UNREACHABLE: Rule = Rule::new(
-    "sts-unreachable",
-    Severity::Error,
-    Area::Sts,
-    "STS could not be reached",
-)
-.rank(320);
+/// sts-unreachable: STS could not be reached.
+pub static UNREACHABLE: Rule = Rule::new("sts-unreachable", Severity::Error, Area::Sts).rank(320);
 
 fn unreachable(e: &Evidence, endpoint: &str, reason: &str) -> Finding {
     let severity = if super::accepted(e) {
@@ -165,13 +155,9 @@ fn unreachable(e: &Evidence, endpoint: &str, reason: &str) -> Finding {
     ))
 }
 
-pub static INVALID_CLIENT_TOKEN: Rule = Rule::new(
-    "sts-invalid-client-token",
-    Severity::Error,
-    Area::Sts,
-    "STS does not know the access key",
-)
-.rank(330);
+/// sts-invalid-client-token: STS does not know the access key.
+pub static INVALID_CLIENT_TOKEN: Rule =
+    Rule::new("sts-invalid-client-token", Severity::Error, Area::Sts).rank(330);
 
 fn invalid_client_token(e: &Evidence, akid: &str, region: &str, answer: &str) -> Finding {
     let mut remedy = format!(
@@ -194,13 +180,9 @@ fn invalid_client_token(e: &Evidence, akid: &str, region: &str, answer: &str) ->
     .remedy(remedy)
 }
 
-pub static SIGNATURE_MISMATCH: Rule = Rule::new(
-    "sts-signature-mismatch",
-    Severity::Error,
-    Area::Sts,
-    "STS says the signature does not match",
-)
-.rank(360);
+/// sts-signature-mismatch: STS says the signature does not match.
+pub static SIGNATURE_MISMATCH: Rule =
+    Rule::new("sts-signature-mismatch", Severity::Error, Area::Sts).rank(360);
 
 fn signature_mismatch(e: &Evidence, akid: &str, message: &str) -> Finding {
     let explained = e

@@ -26,19 +26,15 @@ const SKEW_WARNING_SECONDS: i64 = 60;
 /// 5 minutes ahead ("Signature not yet current").
 const SKEW_ERROR_SECONDS: i64 = 300;
 
-pub static FORMAT_INVALID: Rule = Rule::new(
-    "token-format-invalid",
-    Severity::Error,
-    Area::Token,
-    "the token breaks a structural rule of the authenticator",
-)
-.rank(170);
+/// token-format-invalid: the token breaks a structural rule of the authenticator.
+pub static FORMAT_INVALID: Rule =
+    Rule::new("token-format-invalid", Severity::Error, Area::Token).rank(170);
 
+/// token-cluster-header-unsigned: x-k8s-aws-id is not among the signed headers.
 pub static CLUSTER_HEADER_UNSIGNED: Rule = Rule::new(
     "token-cluster-header-unsigned",
     Severity::Error,
     Area::Token,
-    "x-k8s-aws-id is not among the signed headers",
 )
 .rank(190);
 
@@ -137,13 +133,8 @@ fn is_format_rule(rule: TokenRule) -> bool {
     )
 }
 
-pub static TOO_LARGE: Rule = Rule::new(
-    "token-too-large",
-    Severity::Error,
-    Area::Token,
-    "the token is longer than the 4096 bytes the authenticator accepts",
-)
-.rank(160);
+/// token-too-large: the token is longer than the 4096 bytes the authenticator accepts.
+pub static TOO_LARGE: Rule = Rule::new("token-too-large", Severity::Error, Area::Token).rank(160);
 
 /// token-too-large: by how much, how much of it the session token takes,
 /// and what shortens it.
@@ -230,13 +221,9 @@ fn fresh_token_remedy(e: &Evidence) -> String {
     }
 }
 
-pub static STS_HOST_REJECTED: Rule = Rule::new(
-    "token-sts-host-rejected",
-    Severity::Error,
-    Area::Token,
-    "the token's host is not an STS host EKS accepts",
-)
-.rank(180);
+/// token-sts-host-rejected: the token's host is not an STS host EKS accepts.
+pub static STS_HOST_REJECTED: Rule =
+    Rule::new("token-sts-host-rejected", Severity::Error, Area::Token).rank(180);
 
 fn host_rejected(e: &Evidence, i: &Inspection) -> Option<Finding> {
     let parts = i.parts.as_ref()?;
@@ -293,13 +280,8 @@ fn host_rejected(e: &Evidence, i: &Inspection) -> Option<Finding> {
     )
 }
 
-pub static EXPIRED: Rule = Rule::new(
-    "token-expired",
-    Severity::Error,
-    Area::Token,
-    "X-Amz-Date is older than 15 minutes",
-)
-.rank(210);
+/// token-expired: X-Amz-Date is older than 15 minutes.
+pub static EXPIRED: Rule = Rule::new("token-expired", Severity::Error, Area::Token).rank(210);
 
 fn expired(e: &Evidence, i: &Inspection, now: OffsetDateTime) -> Finding {
     let parts = i.parts.as_ref();
@@ -349,13 +331,9 @@ fn expired(e: &Evidence, i: &Inspection, now: OffsetDateTime) -> Finding {
     .evidence(i.to_json())
 }
 
-pub static CLUSTER_MISMATCH: Rule = Rule::new(
-    "token-cluster-mismatch",
-    Severity::Error,
-    Area::Token,
-    "the token was signed for another cluster name or ID",
-)
-.rank(350);
+/// token-cluster-mismatch: the token was signed for another cluster name or ID.
+pub static CLUSTER_MISMATCH: Rule =
+    Rule::new("token-cluster-mismatch", Severity::Error, Area::Token).rank(350);
 
 fn cluster_mismatch(e: &Evidence) -> Option<Finding> {
     let sts = e.sts.as_ref()?;
@@ -400,13 +378,8 @@ fn cluster_mismatch(e: &Evidence) -> Option<Finding> {
     )
 }
 
-pub static CLOCK_SKEW: Rule = Rule::new(
-    "clock-skew",
-    Severity::Warning,
-    Area::Token,
-    "the local clock differs from the servers' Date",
-)
-.rank(200);
+/// clock-skew: the local clock differs from the servers' Date.
+pub static CLOCK_SKEW: Rule = Rule::new("clock-skew", Severity::Warning, Area::Token).rank(200);
 
 fn clock_skew(e: &Evidence) -> Vec<Finding> {
     let not_yet_current = e.sts.as_ref().and_then(|s| match &s.answer {
@@ -664,7 +637,6 @@ mod tests {
         e.eks.as_mut().unwrap().server_date = Some(later);
         e.kubeconfig.exec.as_mut().unwrap().kind = ExecKind::EksAuth;
         e.exec = Some(exec_outcome(crate::why::evidence::ExecOutcome::Token {
-            api_version: None,
             expiration: Some("2026-01-01T01:00:00Z".into()),
         }));
         let f = expect(&e, Code::TokenExpired, Severity::Error, "token-expired");

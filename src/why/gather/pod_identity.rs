@@ -97,7 +97,7 @@ async fn roles(
         if out.iter().any(|(arn, _)| *arn == a.role_arn) {
             continue;
         }
-        let answer = match iam::role_name(&a.role_arn) {
+        let answer = match crate::domain::arn::role_name(&a.role_arn) {
             Some(name) => tokio::time::timeout(budget.left(), iam::get_role(client, name))
                 .await
                 .unwrap_or_else(|_| EksCall::Failed("GetRole timed out".into())),
