@@ -3,17 +3,18 @@
 //! One file per area, named for what it owns (`aws_auth.rs`: every
 //! `aws-auth-*` code). A file holds, together, each code's [`Rule`] (a
 //! `static` beside the check that emits it: name, usual severity, area,
-//! rank in the verdict, summary), its checks (`check(&Evidence) ->
-//! Vec<Finding>`; the severity policy, "error unless ..., then warning",
-//! lives there too), the titles, details and remedies, and, where the area
-//! has one, `passed`: the "✓" line, a finding of severity `ok` under the
-//! code whose rule held. [`CHECKS`] lists them; [`run_all`] runs them in
-//! area order. The report only renders. The helpers below are what several
-//! checks share: the names to put in remedies (cluster, region, profile),
-//! the caller STS reported, shell quoting. A remedy uses the real names
-//! from the evidence, and an upper-case placeholder (`CLUSTER`) only when
-//! the name is unknown. No finding ever carries a secret: the token is
-//! inspected here, and only its non-secret parts go into findings.
+//! rank in the verdict; its doc comment says what it means), its checks
+//! (`check(&Evidence) -> Vec<Finding>`; the severity policy, "error unless
+//! ..., then warning", lives there too), the titles, details and remedies,
+//! and, where the area has one, `passed`: the "✓" line, a finding of
+//! severity `ok` under the code whose rule held. [`CHECKS`] lists them;
+//! [`run_all`] runs them in area order. The report only renders. The
+//! helpers below are what several checks share: the names to put in
+//! remedies (cluster, region, profile), the caller STS reported, shell
+//! quoting. A remedy uses the real names from the evidence, and an
+//! upper-case placeholder (`CLUSTER`) only when the name is unknown. No
+//! finding ever carries a secret: the token is inspected here, and only its
+//! non-secret parts go into findings.
 
 pub mod access_entries;
 pub mod authorization;
