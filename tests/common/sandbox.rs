@@ -203,6 +203,7 @@ impl Sandbox {
 /// Writes `text` at `path`, readable by the owner only (as kubectl and
 /// `setup` write a kubeconfig).
 pub fn write_private(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
     #[cfg(unix)]
     {
