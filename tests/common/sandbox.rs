@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The AWS documentation's example secret key.
+pub const EXAMPLE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
 /// A private HOME with nothing configured, and commands that see only it.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -32,6 +35,14 @@ impl Sandbox {
             ("AWS_EC2_METADATA_DISABLED".to_string(), "true".to_string()),
         ];
         Sandbox { dir, env }
+    }
+
+    /// A sandbox that signs offline: key `id` with [`EXAMPLE_SECRET`] and
+    /// AWS_REGION us-west-2 (`token` calls no service with them).
+    pub fn offline(id: &str) -> Self {
+        let mut sb = Sandbox::with_keys((id, EXAMPLE_SECRET));
+        sb.set("AWS_REGION", "us-west-2");
+        sb
     }
 
     /// A sandbox with `key` (access key id, secret) in the environment.
