@@ -42,6 +42,21 @@ pub fn why(sb: &Sandbox, args: &[&str]) -> (i32, Value) {
     (w.code, w.report)
 }
 
+/// `why --service-account SA` as the admin user, in the example world
+/// `edit` makes: the exit code and the report.
+pub fn diagnose(edit: impl Fn(String) -> String, sa: &str) -> (i32, Value) {
+    let sim = world(edit);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    why(&sb, &["--service-account", sa])
+}
+
+/// Asserts `code` is the verdict (an error, exit 1); returns its finding.
+pub fn expect(report: &(i32, Value), code: &str) -> Value {
+    let f = finding(&report.1, code, "error").clone();
+    assert_verdict(report.0, &report.1, code, 1);
+    f
+}
+
 /// The finding of `code`, asserting it is there with `severity`.
 pub fn finding<'a>(report: &'a Value, code: &str, severity: &str) -> &'a Value {
     let f = report["findings"]
