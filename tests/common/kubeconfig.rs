@@ -63,7 +63,17 @@ pub enum Auth {
 impl Auth {
     /// A fixed bearer token.
     pub fn token(token: &str) -> Self {
-        Auth::Fields(vec![("token".to_string(), token.to_string())])
+        Auth::fields(&[("token", token)])
+    }
+
+    /// The user's fields as they are.
+    pub fn fields(fields: &[(&str, &str)]) -> Self {
+        Auth::Fields(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 }
 
