@@ -226,30 +226,3 @@ pub fn faketime_minutes_ago(minutes: i64) -> String {
         .unwrap()
 }
 
-/// Transitional: the old paths of the `why` helpers, until every test file
-/// uses the flat harness.
-pub mod why_sim {
-    pub use super::*;
-
-    pub fn sandbox(sim: &Sim, key: (&str, &str)) -> Sandbox {
-        Sandbox::eks(sim, key)
-    }
-
-    pub fn kubeconfig(sim: &Sim, sb: &Sandbox) -> PathBuf {
-        Kubeconfig::eks(sim, Exec::eksauth(&TOKEN_ARGS)).write(&sb.path("kubeconfig"))
-    }
-}
-
-impl Sim {
-    /// Transitional: [`Kubeconfig::demo`] written at `path`.
-    pub fn kubeconfig(
-        &self,
-        path: &Path,
-        api_version: &str,
-        command: &Path,
-        args: &[&str],
-        env: &[(&str, &str)],
-    ) {
-        Kubeconfig::demo(self, Exec::new(command, args).api_version(api_version).env(env)).write(path);
-    }
-}
