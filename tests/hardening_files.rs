@@ -9,7 +9,6 @@ use common::{EXAMPLE_SECRET as SECRET, TOKEN_ARGS as TOKEN, *};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-
 #[cfg(unix)]
 fn mkfifo(p: &Path) {
     let st = std::process::Command::new("mkfifo")

@@ -83,11 +83,21 @@ fn login_writes_the_sso_cache_that_the_aws_cli_and_token_accept() {
         "--no-cache",
     ]));
     t.ok();
-    let kc = Kubeconfig::demo(&sim, Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "dev")]))
-        .write(&sb.path("kc"));
+    let kc = Kubeconfig::demo(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "dev")]),
+    )
+    .write(&sb.path("kc"));
     let k = kubectl_run(
         &sb,
-        &["--kubeconfig", kc.to_str().unwrap(), "auth", "whoami", "-o", "json"],
+        &[
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "auth",
+            "whoami",
+            "-o",
+            "json",
+        ],
     );
     assert_eq!(k.code, 0, "{}", k.stderr);
     assert_eq!(

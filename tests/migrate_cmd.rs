@@ -157,10 +157,7 @@ fn aws_iam_authenticator_entries_are_migrated_and_other_users_left_alone() {
                 &["token", "-i", "demo", "-r", &role],
             ),
         )
-        .user(
-            "gke",
-            authenticator("gke-gcloud-auth-plugin", V1BETA1, &[]),
-        )
+        .user("gke", authenticator("gke-gcloud-auth-plugin", V1BETA1, &[]))
         .context("plain", "demo", "auth")
         .context("role", "demo", "auth-role")
         .current("plain")

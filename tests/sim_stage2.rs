@@ -230,7 +230,12 @@ fn aws_cli_parses_the_iam_api() {
     assert_eq!(p["ClientIDList"], serde_json::json!(["sts.amazonaws.com"]));
 
     let cases = [
-        ("missing_role", aws_sandbox(ADMIN_KEY), "nope", "(NoSuchEntity)"),
+        (
+            "missing_role",
+            aws_sandbox(ADMIN_KEY),
+            "nope",
+            "(NoSuchEntity)",
+        ),
         (
             "denied_by_fixture",
             aws_sandbox(INTRUDER_KEY),
@@ -316,7 +321,13 @@ fn kubectl_can_i_agrees_with_the_authorizer() {
     let cases = [
         ("rbac_allows", DEV_KEY, "pods", "dev", true),
         ("rbac_denies_secrets", DEV_KEY, "secrets", "dev", false),
-        ("rbac_denies_other_namespace", DEV_KEY, "pods", "default", false),
+        (
+            "rbac_denies_other_namespace",
+            DEV_KEY,
+            "pods",
+            "default",
+            false,
+        ),
         ("policy_allows_in_scope", scoped, "pods", "dev", true),
         (
             "policy_scoped_to_other_namespace",

@@ -327,8 +327,11 @@ fn thirty_two_concurrent_token_calls_refresh_the_session_once() {
 
 /// `why -o json` for a kubeconfig whose exec entry uses profile `dev`.
 fn why_codes(sim: &Sim, sb: &Sandbox) -> (Vec<String>, serde_json::Value) {
-    let kc = Kubeconfig::demo(sim, Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "dev")]))
-        .write(&sb.path("why-kc"));
+    let kc = Kubeconfig::demo(
+        sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "dev")]),
+    )
+    .write(&sb.path("why-kc"));
     let (_, v) = why(sb, &["--kubeconfig", kc.to_str().unwrap()]);
     (errors(&v), v)
 }

@@ -351,8 +351,7 @@ fn cache_hit_returns_the_same_token_and_no_cache_a_new_one() {
 #[test]
 fn cache_key_isolates_profiles_and_access_keys() {
     let mut sb = Sandbox::new();
-    sb.private_cache()
-        .set("AWS_REGION", "us-west-2");
+    sb.private_cache().set("AWS_REGION", "us-west-2");
     sb.write(
         ".aws/credentials",
         &format!("[a]\naws_access_key_id = AKIAPROFILEA00000001\naws_secret_access_key = {SECRET}\n[b]\naws_access_key_id = AKIAPROFILEB00000001\naws_secret_access_key = {SECRET}\n"),

@@ -420,7 +420,10 @@ fn sso_role_credentials_are_fetched_once_for_two_token_misses() {
     let sim = Sim::start(&example());
     let mut sb = Sandbox::new();
     sb.endpoints(&sim, &["sso", "sts"]).private_cache();
-    sb.write(".aws/config", &sso_config("dev", "AdministratorAccess", "", ""));
+    sb.write(
+        ".aws/config",
+        &sso_config("dev", "AdministratorAccess", "", ""),
+    );
     sb.sso_token("sso-token-alice", &hours_from_now(8));
     let portal_calls = || {
         sim.log()
@@ -448,8 +451,8 @@ fn sso_role_credentials_are_fetched_once_for_two_token_misses() {
 
 /// A kubeconfig whose user runs `token --profile guarded` with `mode`.
 fn guarded_kubeconfig(sim: &Sim, sb: &Sandbox, mode: &str) -> String {
-    let exec = Exec::eksauth(&token_args("demo", &["--profile", "guarded"]))
-        .interactive_mode(Some(mode));
+    let exec =
+        Exec::eksauth(&token_args("demo", &["--profile", "guarded"])).interactive_mode(Some(mode));
     Kubeconfig::new()
         .cluster("demo", &sim.url("kube"), Some(&sim.ca_file()))
         .context("demo", "demo", "guarded")
@@ -507,7 +510,10 @@ fn the_ca_bundle_reaches_the_sdk_providers_too_sso_behind_a_tls_proxy() {
     let sim = Sim::start(&example());
     let mut sb = Sandbox::new();
     sb.set("AWS_ENDPOINT_URL_SSO", sim.url("sso_tls"));
-    sb.write(".aws/config", &sso_config("dev", "AdministratorAccess", "", ""));
+    sb.write(
+        ".aws/config",
+        &sso_config("dev", "AdministratorAccess", "", ""),
+    );
     sb.sso_token("sso-token-alice", &hours_from_now(8));
     let args = token_args("demo", &["--profile", "dev", "--no-cache"]);
     let r = run(sb.eksauth(&args));

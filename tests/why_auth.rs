@@ -127,7 +127,10 @@ fn exec_api_version_deprecated() {
 fn exec_failed() {
     let sim = world(|t| t);
     let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
-    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&["token", "--no-such-flag"])));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&["token", "--no-such-flag"]),
+    ));
     let (code, r) = why(&sb, &[]);
     finding(&r, "exec-failed", "error");
     assert_verdict(code, &r, "exec-failed", 1);
@@ -149,7 +152,10 @@ fn credentials_missing() {
 fn profile_not_found() {
     let sim = world(|t| t);
     let mut sb = Sandbox::for_sim(&sim);
-    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "nope")])));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "nope")]),
+    ));
     let (code, r) = why(&sb, &[]);
     finding(&r, "profile-not-found", "error");
     assert_verdict(code, &r, "profile-not-found", 1);
@@ -172,7 +178,10 @@ fn sso_session_missing() {
     let sim = world(|t| t);
     let mut sb = Sandbox::for_sim(&sim);
     admin_sso_profile(&sb, None);
-    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")])));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")]),
+    ));
     let (code, r) = why(&sb, &[]);
     let f = finding(&r, "sso-session-missing", "error");
     assert!(
@@ -190,7 +199,10 @@ fn sso_session_expired() {
     let sim = world(|t| t);
     let mut sb = Sandbox::for_sim(&sim);
     admin_sso_profile(&sb, Some("2024-01-01T00:00:00Z"));
-    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")])));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")]),
+    ));
     let (code, r) = why(&sb, &[]);
     finding(&r, "sso-session-expired", "error");
     assert_verdict(code, &r, "sso-session-expired", 1);
@@ -320,7 +332,10 @@ fn clock_skew_warning_over_one_minute() {
 #[test]
 fn sts_signature_mismatch() {
     let sim = world(|t| t);
-    let mut sb = Sandbox::eks(&sim, (ADMIN_KEY.0, "wrongwrongwrongwrongwrongwrongwrongwrong"));
+    let mut sb = Sandbox::eks(
+        &sim,
+        (ADMIN_KEY.0, "wrongwrongwrongwrongwrongwrongwrongwrong"),
+    );
     sb.set("AWS_REGION", "us-west-2");
     let (code, r) = why(&sb, &[]);
     finding(&r, "sts-signature-mismatch", "error");
@@ -406,7 +421,10 @@ fn sso_role_mapped_with_its_path() {
     let sim = world(|t| t);
     let mut sb = Sandbox::for_sim(&sim);
     admin_sso_profile(&sb, Some(&hours_from_now(8)));
-    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")])));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")]),
+    ));
     let (code, r) = why(&sb, &["--admin-context", "admin"]);
     let f = finding(&r, "aws-auth-role-has-path", "error");
     let remedy = f["remedy"].as_str().unwrap();
@@ -693,7 +711,10 @@ fn healthy_sso_role_with_an_access_entry_is_ok() {
         &sso_config("ro", "ReadOnly", "region = us-west-2\n", ""),
     );
     sb.sso_token("sso-token-alice", &hours_from_now(8));
-    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "ro")])));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "ro")]),
+    ));
     let (code, r) = why(&sb, &[]);
     assert_eq!(
         errors(&r),

@@ -464,7 +464,9 @@ fn why_into_a_closed_pipe_exits_0_quietly() {
 fn a_context_name_with_escape_and_nul_is_printed_escaped() {
     let sim = world(|t| t);
     let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
-    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).current("evil\u{1b}[31mred\0"));
+    sb.kubeconfig(
+        &Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).current("evil\u{1b}[31mred\0"),
+    );
     let mut c = sb.eksauth(&["why", "--timeout", "5"]);
     c.env("NO_COLOR", "1");
     let r = run(c);

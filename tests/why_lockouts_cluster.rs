@@ -229,7 +229,15 @@ fn as_alice(sim: &Sim) -> Sandbox {
 fn exported_aws_auth(sb: &Sandbox) -> String {
     let mut c = sb.command(kubectl());
     c.env_remove("AWS_SESSION_TOKEN").args([
-        "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "yaml", "--context", "admin",
+        "get",
+        "configmap",
+        "aws-auth",
+        "-n",
+        "kube-system",
+        "-o",
+        "yaml",
+        "--context",
+        "admin",
     ]);
     let out = run(c);
     out.ok();

@@ -211,7 +211,11 @@ impl Kubeconfig {
             t.push_str("clusters:\n");
         }
         for c in &self.clusters {
-            t += &format!("- name: {}\n  cluster:\n    server: {}\n", q(&c.name), q(&c.server));
+            t += &format!(
+                "- name: {}\n  cluster:\n    server: {}\n",
+                q(&c.name),
+                q(&c.server)
+            );
             if let Some(ca) = &c.ca {
                 t += &format!("    certificate-authority: {}\n", q(ca));
             }

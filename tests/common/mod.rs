@@ -9,8 +9,8 @@
 //! - `kubeconfig.rs`: [`Kubeconfig`], the one kubeconfig writer;
 //! - `why.rs`: the `why -o json` runner and what reads its report.
 //!
-//! This file: the binary and the peers, running a command to completion,
-//! and reading a token.
+//! This file: the repository, the binary and the peers, running a command
+//! to completion, and reading a token.
 #![allow(dead_code, unused_imports)]
 
 mod kubeconfig;
@@ -33,9 +33,17 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kubectl-eksauth"))
 }
 
-/// The repository root.
+/// The repository root (canonical: links resolved).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .canonicalize()
+        .unwrap()
+}
+
+/// The text of the repository's file `rel`.
+pub fn repo_file(rel: &str) -> String {
+    let p = repo().join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("could not read {}: {e}", p.display()))
 }
 
 fn peer(var: &str, default: PathBuf, what: &str) -> PathBuf {
@@ -225,4 +233,3 @@ pub fn faketime_minutes_ago(minutes: i64) -> String {
         ))
         .unwrap()
 }
-

@@ -56,7 +56,8 @@ impl Sandbox {
     /// own token cache (`kcache`) and no credentials.
     pub fn for_sim(sim: &Sim) -> Self {
         let mut sb = Sandbox::new();
-        sb.endpoints(sim, &["sts", "eks", "iam", "sso"]).private_cache();
+        sb.endpoints(sim, &["sts", "eks", "iam", "sso"])
+            .private_cache();
         sb
     }
 
