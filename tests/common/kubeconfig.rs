@@ -205,11 +205,7 @@ impl Kubeconfig {
     /// The YAML text.
     pub fn text(&self) -> String {
         let mut t = String::from("apiVersion: v1\nkind: Config\n");
-        if self.clusters.is_empty() {
-            t.push_str("clusters: []\n");
-        } else {
-            t.push_str("clusters:\n");
-        }
+        t += &list_key("clusters", self.clusters.is_empty());
         for c in &self.clusters {
             t += &format!(
                 "- name: {}\n  cluster:\n    server: {}\n",
@@ -223,11 +219,7 @@ impl Kubeconfig {
                 t += &format!("    proxy-url: {}\n", q(p));
             }
         }
-        if self.contexts.is_empty() {
-            t.push_str("contexts: []\n");
-        } else {
-            t.push_str("contexts:\n");
-        }
+        t += &list_key("contexts", self.contexts.is_empty());
         for c in &self.contexts {
             t += &format!(
                 "- name: {}\n  context: {{cluster: {}, user: {}}}\n",
@@ -239,11 +231,7 @@ impl Kubeconfig {
         if let Some(c) = &self.current {
             t += &format!("current-context: {}\n", q(c));
         }
-        if self.users.is_empty() {
-            t.push_str("users: []\n");
-        } else {
-            t.push_str("users:\n");
-        }
+        t += &list_key("users", self.users.is_empty());
         for u in &self.users {
             t += &format!("- name: {}\n  user:\n", q(&u.name));
             match &u.auth {
@@ -281,6 +269,15 @@ impl Kubeconfig {
     pub fn write(&self, path: &Path) -> PathBuf {
         write_private(path, &self.text());
         path.to_path_buf()
+    }
+}
+
+/// `NAME:` opening a list, or `NAME: []` for an empty one.
+fn list_key(name: &str, empty: bool) -> String {
+    if empty {
+        format!("{name}: []\n")
+    } else {
+        format!("{name}:\n")
     }
 }
 
