@@ -4,18 +4,9 @@
 mod common;
 use common::*;
 
-fn alice() -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.set("AWS_ACCESS_KEY_ID", "AKIAALICE00000000001").set(
-        "AWS_SECRET_ACCESS_KEY",
-        "alice-secret-key-0000000000000000000000",
-    );
-    sb
-}
-
 #[test]
 fn cache_list_shows_cluster_identity_and_expiry_never_the_token() {
-    let sb = alice();
+    let sb = Sandbox::with_keys(ALICE);
     let t = run(sb.eksauth(&["token", "--cluster-name", "demo", "--region", "us-west-2"]));
     t.ok();
     let token = t.token();
@@ -38,7 +29,7 @@ fn cache_list_shows_cluster_identity_and_expiry_never_the_token() {
 
 #[test]
 fn cache_clear_empties_the_cache_and_the_next_token_is_fresh() {
-    let sb = alice();
+    let sb = Sandbox::with_keys(ALICE);
     run(sb.eksauth(&["token", "--cluster-name", "demo", "--region", "us-west-2"])).ok();
     let r = run(sb.eksauth(&["cache", "clear"]));
     r.ok();

@@ -5,22 +5,9 @@
 //! after what broke.
 
 mod common;
-mod support;
-use common::*;
+use common::{EXAMPLE_SECRET as SECRET, TOKEN_ARGS as TOKEN, *};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::*;
-
-const TOKEN: [&str; 5] = ["token", "--cluster-name", "demo", "--region", "us-west-2"];
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
-fn with_keys() -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.set("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE000000001")
-        .set("AWS_SECRET_ACCESS_KEY", SECRET)
-        .set("AWS_REGION", "us-west-2");
-    sb
-}
 
 #[cfg(unix)]
 fn mkfifo(p: &Path) {
@@ -111,7 +98,7 @@ fn a_non_utf8_environment_variable_never_panics_nor_shows_its_value() {
     // Was: exit 134 with the value (a secret key) in the panic message.
     use std::os::unix::ffi::OsStrExt;
     let bad = std::ffi::OsStr::from_bytes(b"wJalrXUtnFEMI\xffLEAKED");
-    let sb = with_keys();
+    let sb = Sandbox::offline("AKIAEXAMPLE000000001");
     for (var, args) in [
         ("AWS_SECRET_ACCESS_KEY", &TOKEN[..]),
         ("AWS_PROFILE", &TOKEN[..]),
@@ -155,7 +142,7 @@ fn files_with(dir: &Path, ext: &str) -> Vec<std::path::PathBuf> {
 #[test]
 fn a_fifo_as_token_cache_or_lock_file_does_not_hang_token_or_cache_list() {
     // Was: `token` (and kubectl with it) and `cache list` hung.
-    let sb = with_keys();
+    let sb = Sandbox::offline("AKIAEXAMPLE000000001");
     run(sb.eksauth(&TOKEN)).ok();
     for ext in ["json", "lock"] {
         for p in files_with(&cache_dir(&sb), ext) {
@@ -172,7 +159,7 @@ fn a_fifo_as_token_cache_or_lock_file_does_not_hang_token_or_cache_list() {
 #[test]
 fn a_fixed_secret_key_is_a_cache_miss() {
     // Was: the token signed with the mistyped key came back for 14 minutes.
-    let mut sb = with_keys();
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
     sb.set(
         "AWS_SECRET_ACCESS_KEY",
         "mistyped-secret-key-000000000000000000000",
@@ -197,7 +184,7 @@ fn a_fixed_secret_key_is_a_cache_miss() {
 #[test]
 fn a_token_signed_while_the_clock_was_ahead_is_a_miss_once_it_is_right() {
     // Was: a token minted 2 h ahead was served for 134 minutes.
-    let sb = with_keys();
+    let sb = Sandbox::offline("AKIAEXAMPLE000000001");
     let mut ahead = sb.command(faketime());
     ahead.arg("-f").arg("+2h").arg(bin()).args(TOKEN);
     let future = run(ahead).ok().token();
@@ -222,7 +209,7 @@ fn cache_clear_through_a_symlinked_folder_removes_only_tokens_and_chmods_nothing
     // Was: another folder's settings.json was deleted, and the folder
     // chmod'ed to 0700.
     use std::os::unix::fs::PermissionsExt;
-    let sb = with_keys();
+    let sb = Sandbox::offline("AKIAEXAMPLE000000001");
     let shared = sb.path("shared");
     std::fs::create_dir(&shared).unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -240,7 +227,7 @@ fn cache_clear_through_a_symlinked_folder_removes_only_tokens_and_chmods_nothing
 
 #[test]
 fn empty_cluster_name_is_refused() {
-    let sb = with_keys();
+    let sb = Sandbox::offline("AKIAEXAMPLE000000001");
     for args in [
         &["token", "--cluster-name", "", "--region", "us-west-2"][..],
         &["setup", "--cluster-name", "", "--region", "us-west-2"][..],
@@ -273,7 +260,7 @@ fn concurrent_tokens(sb: &Sandbox, n: usize) -> Vec<Run> {
 fn concurrent_token_calls_make_exactly_one_sts_request() {
     // The lock's test: without it every call assumes the role itself.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let runs = concurrent_tokens(&sb, 12);
     let mut tokens: Vec<String> = runs.iter().map(|r| r.ok().token()).collect();
@@ -287,7 +274,7 @@ fn concurrent_token_calls_make_exactly_one_sts_request() {
 fn when_sts_hangs_concurrent_token_calls_share_the_first_failure() {
     // Was: 16 calls failed one after another over 35 s.
     let sim = Sim::start(&role_fixture("faults:\n  hang: [sts]\n"));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let start = Instant::now();
     let runs = concurrent_tokens(&sb, 8);
@@ -309,7 +296,7 @@ fn when_sts_hangs_concurrent_token_calls_share_the_first_failure() {
 fn a_stopped_lock_holder_does_not_make_waiters_wait() {
     // Was: waiters on a lock whose holder was stopped (SIGSTOP) waited 20 s.
     let sim = Sim::start(&role_fixture("faults:\n  hang: [sts]\n"));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admin");
     let mut args = TOKEN.to_vec();
@@ -373,7 +360,7 @@ fn setup_alias(sb: &Sandbox, alias: &str) -> Run {
 fn eight_concurrent_setups_keep_every_context() {
     // Was: of 8 concurrent runs, 2 contexts survived.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     sb.write(".kube/config", KC);
     let handles: Vec<_> = (0..8)
@@ -411,7 +398,7 @@ fn eight_concurrent_setups_keep_every_context() {
 fn setup_writes_through_a_dangling_symlinked_kubeconfig() {
     // Was: the link was replaced by a regular file.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let link = sb.home().join(".kube/config");
     std::fs::create_dir_all(link.parent().unwrap()).unwrap();
@@ -432,7 +419,7 @@ fn setup_writes_through_a_dangling_symlinked_kubeconfig() {
 fn setup_never_follows_a_planted_backup_symlink() {
     // Was: the previous kubeconfig was written into the link's target.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let kc = sb.write(".kube/config", KC);
     let victim = sb.path("victim");
@@ -447,7 +434,7 @@ fn setup_never_follows_a_planted_backup_symlink() {
 fn setup_refuses_a_kubeconfig_that_is_a_list_or_a_scalar_or_broken() {
     // Was: silently replaced; parse errors quoted the neighbouring secret.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     for (text, says) in [
         ("- a\n- b\n", "a YAML list"),
@@ -470,7 +457,7 @@ fn setup_refuses_a_kubeconfig_that_is_a_list_or_a_scalar_or_broken() {
 fn setup_writes_the_file_of_kubeconfig_that_holds_the_entry() {
     // Was: always the first file of KUBECONFIG.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let f1 = sb.write("f1", "apiVersion: v1\nkind: Config\nclusters: []\n");
     let f3 = sb.write(
@@ -523,7 +510,7 @@ fn setup_migrate_rewrites_the_entry_in_the_second_file_of_kubeconfig() {
 fn setup_keeps_an_unquoted_017_in_an_extension_as_017() {
     // Was: written back as 17.0.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let kc = sb.write(
         ".kube/config",
@@ -538,7 +525,7 @@ fn setup_keeps_an_unquoted_017_in_an_extension_as_017() {
 fn setup_keeps_the_comments_of_what_it_did_not_change() {
     // Was: every comment dropped.
     let sim = Sim::start(&role_fixture(""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let kc = sb.write(
         ".kube/config",
@@ -563,7 +550,7 @@ fn setup_keeps_the_comments_of_what_it_did_not_change() {
 #[test]
 fn a_fifo_as_aws_config_file_fails_the_token_at_once() {
     // Was: the SDK opened it and waited for a writer forever.
-    let mut sb = with_keys();
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
     let fifo = sb.path("config-fifo");
     mkfifo(&fifo);
     sb.set("AWS_CONFIG_FILE", fifo.to_str().unwrap());

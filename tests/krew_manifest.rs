@@ -2,11 +2,11 @@
 //! that every platform installs the binary of its own OS and architecture.
 
 mod common;
-use common::repo;
+use common::repo_file;
 use serde_json::Value;
 
 fn manifest() -> Value {
-    let text = std::fs::read_to_string(repo().join("krew/eksauth.yaml")).unwrap();
+    let text = repo_file("krew/eksauth.yaml");
     serde_saphyr::from_str(&text).unwrap()
 }
 

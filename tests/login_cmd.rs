@@ -4,9 +4,7 @@
 //! kubectl runs it on a terminal (a pseudo-terminal from `script`).
 
 mod common;
-mod support;
 use common::*;
-use support::*;
 
 fn oidc(outcome: &str, polls: u32, expires: u32) -> String {
     format!(
@@ -21,7 +19,7 @@ fn login(sb: &Sandbox) -> Run {
 #[test]
 fn login_writes_the_sso_cache_that_the_aws_cli_and_token_accept() {
     let sim = Sim::start(&fixture(&masters_sso(), &oidc("approve", 2, 600)));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, None);
     let r = login(&sb);
     r.ok();
@@ -85,19 +83,22 @@ fn login_writes_the_sso_cache_that_the_aws_cli_and_token_accept() {
         "--no-cache",
     ]));
     t.ok();
-    let kc = sb.path("kc");
-    sim.kubeconfig(
-        &kc,
-        "client.authentication.k8s.io/v1",
-        &bin(),
-        &["token", "--cluster-name", "demo", "--region", "us-west-2"],
-        &[("AWS_PROFILE", "dev")],
+    let kc = Kubeconfig::demo(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "dev")]),
+    )
+    .write(&sb.path("kc"));
+    let k = kubectl_run(
+        &sb,
+        &[
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "auth",
+            "whoami",
+            "-o",
+            "json",
+        ],
     );
-    let mut c = sb.command(kubectl());
-    c.arg("--kubeconfig")
-        .arg(&kc)
-        .args(["auth", "whoami", "-o", "json"]);
-    let k = run(c);
     assert_eq!(k.code, 0, "{}", k.stderr);
     assert_eq!(
         k.json()["status"]["userInfo"]["username"],
@@ -105,16 +106,10 @@ fn login_writes_the_sso_cache_that_the_aws_cli_and_token_accept() {
     );
 }
 
-fn masters_sso() -> String {
-    format!(
-        "  aws_auth:\n    mapRoles: |\n      - rolearn: arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123abcd\n        username: \"sso:{{{{SessionName}}}}\"\n        groups: [system:masters]\n"
-    )
-}
-
 #[test]
 fn a_denied_login_fails_with_the_retry_command_and_writes_nothing() {
     let sim = Sim::start(&fixture("", &oidc("deny", 0, 600)));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, None);
     let r = login(&sb);
     assert_eq!(r.code, 1, "{r:?}");
@@ -129,7 +124,7 @@ fn a_denied_login_fails_with_the_retry_command_and_writes_nothing() {
 #[test]
 fn an_expired_device_code_ends_the_login() {
     let sim = Sim::start(&fixture("", &oidc("never", 0, 2)));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, None);
     let r = run_within(
         sb.eksauth(&["login", "--profile", "dev", "--no-browser"]),
@@ -154,22 +149,16 @@ fn a_profile_without_sso_settings_is_named() {
 
 /// kubectl on a terminal with `interactiveMode: IfAvailable` (what setup writes).
 fn kubectl_kubeconfig(sim: &Sim, sb: &Sandbox) -> std::path::PathBuf {
-    let kc = sb.path("kc");
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: demo\n  cluster: {{server: {}, certificate-authority: {}}}\n\
-         contexts:\n- name: demo\n  context: {{cluster: demo, user: demo}}\ncurrent-context: demo\n\
-         users:\n- name: demo\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubectl-eksauth\n      args: [token, --cluster-name, demo, --region, us-west-2]\n      env: [{{name: AWS_PROFILE, value: dev}}]\n      interactiveMode: IfAvailable\n",
-        sim.url("kube"),
-        sim.ca_file()
-    );
-    std::fs::write(&kc, text).unwrap();
-    kc
+    let exec = Exec::new("kubectl-eksauth", &TOKEN_ARGS)
+        .env(&[("AWS_PROFILE", "dev")])
+        .interactive_mode(Some("IfAvailable"));
+    Kubeconfig::demo(sim, exec).write(&sb.path("kc"))
 }
 
 #[test]
 fn token_logs_in_by_itself_when_kubectl_runs_it_on_a_terminal() {
     let sim = Sim::start(&fixture(&masters_sso(), &oidc("approve", 1, 600)));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, None);
     let kc = kubectl_kubeconfig(&sim, &sb);
     let inner = format!(
@@ -193,7 +182,7 @@ fn token_logs_in_by_itself_when_kubectl_runs_it_on_a_terminal() {
 #[test]
 fn without_a_terminal_a_missing_session_fails_fast_with_the_fix() {
     let sim = Sim::start(&fixture(&masters_sso(), &oidc("approve", 1, 600)));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, None);
     let kc = kubectl_kubeconfig(&sim, &sb);
     let mut c = sb.command(kubectl());
@@ -214,7 +203,7 @@ fn slow_down_makes_login_poll_five_seconds_slower_and_still_succeed() {
     // good. The simulator asks once; the next poll must come no sooner.
     let oidc = format!("{}  slow_down_polls: 1\n", oidc("approve", 0, 600));
     let sim = Sim::start(&fixture(&masters_sso(), &oidc));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, None);
     let start = std::time::Instant::now();
     login(&sb).ok();

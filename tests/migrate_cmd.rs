@@ -4,15 +4,7 @@
 //! same identity through the rewritten entries.
 
 mod common;
-mod support;
 use common::*;
-use support::*;
-
-/// Keys the simulator does not know: a token they sign is refused.
-const OTHER_KEY: (&str, &str) = (
-    "AKIAOTHER00000000001",
-    "b3RoZXJvdGhlcm90aGVyb3RoZXJvdGhlcm90aGVy",
-);
 
 fn migrate(sb: &Sandbox, extra: &[&str]) -> Run {
     let mut args = vec!["setup", "--migrate"];
@@ -34,15 +26,9 @@ fn migrated_aws_cli_entries_keep_the_identity_with_and_without_role_and_profile(
         ("--profile", vec!["--profile", "ops"], true),
     ];
     for (name, extra, profile) in cases {
-        let mut sb = sandbox(&sim);
+        let mut sb = Sandbox::installed(&sim);
         if profile {
-            sb.write(
-                ".aws/credentials",
-                &format!(
-                    "[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-                    ALICE.0, ALICE.1
-                ),
-            );
+            sb.credentials_profile("ops", ALICE);
         } else {
             as_alice(&mut sb);
         }
@@ -65,8 +51,7 @@ fn migrated_aws_cli_entries_keep_the_identity_with_and_without_role_and_profile(
         if profile {
             // The AWS CLI's entry names the profile by env AWS_PROFILE,
             // which keys exported in the shell beat (aws-cli issue 7794).
-            sb.set("AWS_ACCESS_KEY_ID", OTHER_KEY.0)
-                .set("AWS_SECRET_ACCESS_KEY", OTHER_KEY.1);
+            sb.keys(OTHER_KEY);
             let r = kubectl_run(&sb, &["auth", "whoami", "-o", "json"]);
             assert_ne!(r.code, 0, "{name}: the exported keys signed: {}", r.stdout);
             sb.unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY");
@@ -103,8 +88,7 @@ fn migrated_aws_cli_entries_keep_the_identity_with_and_without_role_and_profile(
         );
         if profile {
             // Other keys exported in the shell: --profile still wins.
-            sb.set("AWS_ACCESS_KEY_ID", OTHER_KEY.0)
-                .set("AWS_SECRET_ACCESS_KEY", OTHER_KEY.1);
+            sb.keys(OTHER_KEY);
             assert_eq!(kube_username(&sb, &sim), before, "{name}: keys exported");
             sb.unset("AWS_ACCESS_KEY_ID").unset("AWS_SECRET_ACCESS_KEY");
         }
@@ -120,7 +104,7 @@ fn migrated_aws_cli_entries_keep_the_identity_with_and_without_role_and_profile(
 #[test]
 fn migrate_dry_run_on_update_kubeconfig_output_shows_the_diff_and_writes_nothing() {
     let sim = Sim::start(&fixture(&masters_aws_auth(), ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     aws(
         &sb,
@@ -151,23 +135,33 @@ fn migrate_dry_run_on_update_kubeconfig_output_shows_the_diff_and_writes_nothing
 #[test]
 fn aws_iam_authenticator_entries_are_migrated_and_other_users_left_alone() {
     let sim = Sim::start(&fixture(&masters_aws_auth(), ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admin");
-    let kc = sb.write(
-        ".kube/config",
-        &format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: demo\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
-             users:\n\
-             - name: auth\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws-iam-authenticator\n      args: [token, -i, demo]\n\
-             - name: auth-role\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1alpha1\n      command: /usr/local/bin/aws-iam-authenticator\n      args: [token, -i, demo, -r, {role}]\n\
-             - name: gke\n  user:\n    exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: gke-gcloud-auth-plugin}}\n\
-             contexts:\n- name: plain\n  context: {{cluster: demo, user: auth}}\n- name: role\n  context: {{cluster: demo, user: auth-role}}\n\
-             current-context: plain\n",
-            server = sim.url("kube"),
-            ca = sim.ca_file(),
-        ),
-    );
+    let authenticator = |command: &str, api_version: &str, args: &[&str]| {
+        Exec::new(command, args)
+            .api_version(api_version)
+            .interactive_mode(None)
+    };
+    let kc = Kubeconfig::new()
+        .cluster("demo", &sim.url("kube"), Some(&sim.ca_file()))
+        .user(
+            "auth",
+            authenticator("aws-iam-authenticator", V1BETA1, &["token", "-i", "demo"]),
+        )
+        .user(
+            "auth-role",
+            authenticator(
+                "/usr/local/bin/aws-iam-authenticator",
+                "client.authentication.k8s.io/v1alpha1",
+                &["token", "-i", "demo", "-r", &role],
+            ),
+        )
+        .user("gke", authenticator("gke-gcloud-auth-plugin", V1BETA1, &[]))
+        .context("plain", "demo", "auth")
+        .context("role", "demo", "auth-role")
+        .current("plain")
+        .write(&sb.home().join(".kube/config"));
     let gke_before = yaml_file(&kc)["users"][2].clone();
     let r = migrate(&sb, &[]);
     r.ok();

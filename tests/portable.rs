@@ -4,13 +4,9 @@
 //! clone), and no
 //! Unix-only crate is an unconditional dependency.
 
+mod common;
+use common::repo;
 use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .canonicalize()
-        .unwrap()
-}
 
 /// Every file under `dir` (recursively) whose name ends in one of `exts`.
 fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
@@ -89,7 +85,7 @@ fn no_script_or_source_names_the_shared_folder_beside_the_repository() {
 
 #[test]
 fn unix_only_crates_are_dependencies_of_unix_targets_only() {
-    let manifest = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let manifest = common::repo_file("Cargo.toml");
     let mut section = "";
     let mut libc_sections = vec![];
     for line in manifest.lines().map(str::trim) {

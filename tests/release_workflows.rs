@@ -4,13 +4,9 @@
 //! architecture, that CI runs the full suite on Linux and the unit tests on
 //! macOS and Windows, and that `.krew.yaml` renders to `krew/eksauth.yaml`.
 
+mod common;
+use common::repo_file;
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn repo_file(rel: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("could not read {}: {e}", p.display()))
-}
 
 fn yaml(text: &str, what: &str) -> Value {
     serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("{what} is not YAML: {e}"))

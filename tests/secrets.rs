@@ -34,10 +34,8 @@ fn assert_clean(what: &str, r: &Run) {
 }
 
 fn loaded_sandbox() -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.set("AWS_ACCESS_KEY_ID", "ASIASECRETTEST000001")
-        .set("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-        .set("AWS_SESSION_TOKEN", SESSION_TOKEN);
+    let mut sb = Sandbox::with_keys(("ASIASECRETTEST000001", SECRET_KEY));
+    sb.set("AWS_SESSION_TOKEN", SESSION_TOKEN);
     sb.write(
         ".aws/credentials",
         &format!("[static]\naws_access_key_id = AKIASTATIC0000000001\naws_secret_access_key = {PROFILE_SECRET}\n"),
@@ -72,9 +70,8 @@ fn loaded_sandbox() -> Sandbox {
             failing_process.display()
         ),
     );
-    use sha1::{Digest, Sha1};
     sb.write(
-        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
+        &sso_cache_rel("corp"),
         &format!(
             r#"{{"startUrl":"https://d-1.awsapps.com/start","region":"us-east-1","accessToken":"{SSO_ACCESS}","expiresAt":"2020-01-01T00:00:00Z","refreshToken":"{SSO_REFRESH}","clientId":"c","clientSecret":"{SSO_REFRESH}","registrationExpiresAt":"2020-01-01T00:00:00Z"}}"#
         ),
@@ -170,7 +167,7 @@ fn why_secrets() -> Vec<String> {
         URL_SESSION,
         BEARER,
         SESSION_TOKEN,
-        common::why_sim::ADMIN_KEY.1,
+        ADMIN_KEY.1,
     ]
     .map(str::to_string)
     .to_vec();
@@ -189,7 +186,7 @@ fn leaky_text() -> String {
          token k8s-aws-v1.aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8 Authorization: Bearer {BEARER} \
          DB_PASSWORD={DB_PASSWORD} session {SESSION_TOKEN} gh {GITHUB_TOKEN} \
          kube {KUBE_TOKEN} {KUBE_PASSWORD} admin {}",
-        common::why_sim::ADMIN_KEY.1
+        ADMIN_KEY.1
     )
 }
 
@@ -219,19 +216,19 @@ fn leaky_server(status: &'static str, body: String) -> String {
     url
 }
 
-/// The sandbox's kubeconfig plus a user holding a static token and a
-/// password (another context's), with `edit` applied.
-fn why_sandbox(sim: &Sim, edit: impl Fn(String) -> String) -> Sandbox {
-    let mut sb = common::why_sim::sandbox(sim, common::why_sim::ADMIN_KEY);
+/// A sandbox with `kc` plus a user holding a static token and a password
+/// (another context's) as its kubeconfig.
+fn why_sandbox(sim: &Sim, kc: Kubeconfig) -> Sandbox {
+    let mut sb = Sandbox::eks(sim, ADMIN_KEY);
     sb.set("GITHUB_TOKEN", GITHUB_TOKEN)
         .set("MY_DB_PASSWORD", DB_PASSWORD)
         .set("AWS_SESSION_TOKEN", SESSION_TOKEN);
-    let p = sb.path("kubeconfig");
-    let text = std::fs::read_to_string(&p).unwrap().replace(
-        "users:\n",
-        &format!("users:\n- name: static\n  user:\n    token: {KUBE_TOKEN}\n    username: u\n    password: {KUBE_PASSWORD}\n"),
-    );
-    std::fs::write(&p, edit(text)).unwrap();
+    let static_user = Auth::fields(&[
+        ("token", KUBE_TOKEN),
+        ("username", "u"),
+        ("password", KUBE_PASSWORD),
+    ]);
+    sb.kubeconfig(&kc.user("static", static_user));
     sb
 }
 
@@ -256,16 +253,14 @@ fn assert_why_clean(what: &str, sb: &Sandbox) {
 
 #[test]
 fn why_shows_no_secret_of_a_failing_exec_plugins_stderr() {
-    let sim = common::why_sim::world(|t| t);
+    let sim = world(|t| t);
     let plugin_dir = tempfile::tempdir().unwrap();
     let plugin = plugin_dir.path().join("leaky-plugin.sh");
     script(
         &plugin,
         &format!("cat >&2 <<'END'\n{}\nEND\nexit 1", leaky_text()),
     );
-    let cmd = format!("command: {:?}", bin().display().to_string());
-    let to = format!("command: {:?}", plugin.display().to_string());
-    let sb = why_sandbox(&sim, |t| t.replacen(&cmd, &to, 1));
+    let sb = why_sandbox(&sim, Kubeconfig::eks(&sim, Exec::new(&plugin, &TOKEN_ARGS)));
     let r = run(sb.eksauth(&["why", "-o", "json"]));
     assert!(r.stdout.contains("exec-failed"), "{}", r.stdout);
     assert!(
@@ -278,7 +273,7 @@ fn why_shows_no_secret_of_a_failing_exec_plugins_stderr() {
 
 #[test]
 fn why_shows_no_secret_of_sts_or_api_server_messages() {
-    let sim = common::why_sim::world(|t| t);
+    let sim = world(|t| t);
     let message = leaky_text();
     let sts = leaky_server(
         "403 Forbidden",
@@ -289,8 +284,8 @@ fn why_shows_no_secret_of_sts_or_api_server_messages() {
         "500 Internal Server Error",
         serde_json::json!({"kind": "Status", "message": message}).to_string(),
     );
-    let server = sim.url("kube");
-    let mut sb = why_sandbox(&sim, |t| t.replace(&server, &kube));
+    let kc = Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).server(&kube);
+    let mut sb = why_sandbox(&sim, kc);
     sb.set("AWS_ENDPOINT_URL_STS", &sts);
     let r = run(sb.eksauth(&["why", "-o", "json", "--timeout", "8"]));
     assert!(r.stdout.contains("endpoint-bad-answer"), "{}", r.stdout);

@@ -2,9 +2,7 @@
 //! through the context it wrote, with nothing else done in between.
 
 mod common;
-mod support;
 use common::*;
-use support::*;
 
 const UNRELATED: &str = r#"apiVersion: v1
 kind: Config
@@ -63,7 +61,7 @@ fn unowned(v: &serde_json::Value) -> serde_json::Value {
 #[test]
 fn setup_then_kubectl_reaches_the_cluster_with_no_other_step() {
     let sim = Sim::start(&fixture(&masters_aws_auth(), ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let r = setup(&sb, &[]);
     r.ok();
@@ -91,7 +89,7 @@ fn setup_then_kubectl_reaches_the_cluster_with_no_other_step() {
 #[test]
 fn setup_keeps_unrelated_entries_extensions_and_preferences_and_backs_up() {
     let sim = Sim::start(&fixture(&masters_aws_auth(), ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let kc = sb.write(".kube/config", UNRELATED);
     let before = yaml_file(&kc);
@@ -141,7 +139,7 @@ fn before_without_current(v: &serde_json::Value) -> serde_json::Value {
 #[test]
 fn a_second_setup_changes_nothing() {
     let sim = Sim::start(&fixture(&masters_aws_auth(), ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let kc = sb.write(".kube/config", UNRELATED);
     setup(&sb, &[]).ok();
@@ -161,7 +159,7 @@ fn a_second_setup_changes_nothing() {
 #[test]
 fn dry_run_prints_a_diff_and_writes_nothing() {
     let sim = Sim::start(&fixture(&masters_aws_auth(), ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let kc = sb.write(".kube/config", UNRELATED);
     let r = setup(&sb, &["--dry-run"]);
@@ -181,14 +179,8 @@ fn dry_run_prints_a_diff_and_writes_nothing() {
 #[test]
 fn setup_with_profile_and_role_records_them_and_kubectl_assumes_the_role() {
     let sim = Sim::start(&fixture(&masters_aws_auth(), ""));
-    let sb = sandbox(&sim);
-    sb.write(
-        ".aws/credentials",
-        &format!(
-            "[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            ALICE.0, ALICE.1
-        ),
-    );
+    let sb = Sandbox::installed(&sim);
+    sb.credentials_profile("ops", ALICE);
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admin");
     setup(&sb, &["--profile", "ops", "--role-arn", &role]).ok();
     let kc = yaml_file(&sb.home().join(".kube/config"));
@@ -210,17 +202,14 @@ fn setup_with_profile_and_role_records_them_and_kubectl_assumes_the_role() {
     // Keys the cluster does not know, exported in the shell: --profile wins
     // over them, so kubectl still gets in as the profile's identity.
     let mut sb = sb;
-    sb.set("AWS_ACCESS_KEY_ID", "AKIAOTHER00000000001").set(
-        "AWS_SECRET_ACCESS_KEY",
-        "b3RoZXJvdGhlcm90aGVyb3RoZXJvdGhlcm90aGVy",
-    );
+    sb.keys(OTHER_KEY);
     assert_eq!(kube_username(&sb, &sim), "admin:EKSGetTokenAuth");
 }
 
 #[test]
 fn a_cluster_that_is_not_active_is_refused() {
     let sim = Sim::start(&fixture("  status: CREATING\n", ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let r = setup(&sb, &[]);
     assert_eq!(r.code, 1, "{r:?}");
@@ -235,7 +224,7 @@ fn a_cluster_that_is_not_active_is_refused() {
 #[test]
 fn an_unknown_cluster_fails_with_the_service_message() {
     let sim = Sim::start(&fixture("", ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let r = run(sb.eksauth(&["setup", "--cluster-name", "nope", "--region", "us-west-2"]));
     assert_eq!(r.code, 1);

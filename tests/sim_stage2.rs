@@ -8,48 +8,21 @@
 mod common;
 use common::*;
 
-/// The bundled example world.
-fn example() -> String {
-    std::fs::read_to_string(repo().join("sim/fixtures/example.yaml")).unwrap()
-}
-
-const ADMIN: (&str, &str) = (
-    "AKIAIOSFODNN7EXAMPLE",
-    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-);
-const DEV: (&str, &str) = (
-    "AKIAI44QH8DHBEXAMPLE",
-    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
-);
-const INTRUDER: (&str, &str) = (
-    "AKIAINTRUDER0EXAMPLE",
-    "8bQ2Vd1ZqkT0rR9xYh3JmN5pLw7sUc4eEXAMPLEK",
-);
-
 /// A sandbox whose AWS CLI signs with `key`, in us-west-2, never follows
 /// URL parameters and never retries.
 fn aws_sandbox(key: (&str, &str)) -> Sandbox {
-    let mut sb = Sandbox::new();
-    let cfg = sb.write(".aws/config", "[default]\ncli_follow_urlparam = false\n");
-    sb.set("AWS_CONFIG_FILE", cfg.display().to_string())
-        .set("AWS_ACCESS_KEY_ID", key.0)
-        .set("AWS_SECRET_ACCESS_KEY", key.1)
-        .set("AWS_DEFAULT_REGION", "us-west-2")
+    let mut sb = Sandbox::with_keys(key);
+    sb.write(".aws/config", "[default]\ncli_follow_urlparam = false\n");
+    sb.set("AWS_DEFAULT_REGION", "us-west-2")
         .set("AWS_MAX_ATTEMPTS", "1")
         .set("AWS_RETRY_MODE", "standard");
     sb
 }
 
-fn aws(sb: &Sandbox, args: &[&str]) -> Run {
-    let mut c = sb.command(aws_cli());
-    c.args(args);
-    run(c)
-}
-
 #[test]
 fn aws_cli_parses_the_eks_api() {
     let sim = Sim::start(&example());
-    let sb = aws_sandbox(ADMIN);
+    let sb = aws_sandbox(ADMIN_KEY);
     let eks = sim.url("eks");
     let r = aws(
         &sb,
@@ -141,13 +114,13 @@ fn aws_cli_parses_the_eks_api() {
     let cases: [(&str, Sandbox, &[&str], &str); 5] = [
         (
             "other_name_not_found",
-            aws_sandbox(ADMIN),
+            aws_sandbox(ADMIN_KEY),
             &["--name", "other"],
             "(ResourceNotFoundException)",
         ),
         (
             "denied_by_fixture",
-            aws_sandbox(INTRUDER),
+            aws_sandbox(INTRUDER_KEY),
             &["--name", "demo"],
             "(AccessDeniedException)",
         ),
@@ -159,14 +132,14 @@ fn aws_cli_parses_the_eks_api() {
         ),
         (
             "wrong_secret",
-            aws_sandbox((ADMIN.0, "wrong")),
+            aws_sandbox((ADMIN_KEY.0, "wrong")),
             &["--name", "demo"],
             "(InvalidSignatureException)",
         ),
         (
             "other_region_not_found",
             {
-                let mut s = aws_sandbox(ADMIN);
+                let mut s = aws_sandbox(ADMIN_KEY);
                 s.set("AWS_DEFAULT_REGION", "eu-west-1");
                 s
             },
@@ -185,7 +158,7 @@ fn aws_cli_parses_the_eks_api() {
 #[test]
 fn aws_cli_parses_the_iam_api() {
     let sim = Sim::start(&example());
-    let sb = aws_sandbox(ADMIN);
+    let sb = aws_sandbox(ADMIN_KEY);
     let iam = sim.url("iam");
     let r = aws(
         &sb,
@@ -257,10 +230,15 @@ fn aws_cli_parses_the_iam_api() {
     assert_eq!(p["ClientIDList"], serde_json::json!(["sts.amazonaws.com"]));
 
     let cases = [
-        ("missing_role", aws_sandbox(ADMIN), "nope", "(NoSuchEntity)"),
+        (
+            "missing_role",
+            aws_sandbox(ADMIN_KEY),
+            "nope",
+            "(NoSuchEntity)",
+        ),
         (
             "denied_by_fixture",
-            aws_sandbox(INTRUDER),
+            aws_sandbox(INTRUDER_KEY),
             "eks-admins",
             "(AccessDenied)",
         ),
@@ -320,28 +298,17 @@ cluster:
 /// A sandbox with a kubeconfig whose exec runs `aws eks get-token` with `key`.
 fn kube_sandbox(sim: &Sim, key: (&str, &str)) -> Sandbox {
     let mut sb = Sandbox::new();
-    let kc = sb.path("kubeconfig");
     let env = [
         ("AWS_ACCESS_KEY_ID", key.0),
         ("AWS_SECRET_ACCESS_KEY", key.1),
         ("AWS_DEFAULT_REGION", "us-west-2"),
         ("AWS_ENDPOINT_URL_STS", &sim.url("sts")),
     ];
-    sim.kubeconfig(
-        &kc,
-        "client.authentication.k8s.io/v1beta1",
-        &aws_cli(),
-        &["eks", "get-token", "--cluster-name", "demo"],
-        &env,
-    );
-    sb.set("KUBECONFIG", kc.display().to_string());
+    let exec = Exec::new(aws_cli(), &["eks", "get-token", "--cluster-name", "demo"])
+        .api_version(V1BETA1)
+        .env(&env);
+    sb.kubeconfig(&Kubeconfig::demo(sim, exec));
     sb
-}
-
-fn kubectl_run(sb: &Sandbox, args: &[&str]) -> Run {
-    let mut c = sb.command(kubectl());
-    c.args(args);
-    run(c)
 }
 
 #[test]
@@ -352,9 +319,15 @@ fn kubectl_can_i_agrees_with_the_authorizer() {
         "c2NvcGVkc2NvcGVkc2NvcGVkc2NvcGVkc2NvcGVk",
     );
     let cases = [
-        ("rbac_allows", DEV, "pods", "dev", true),
-        ("rbac_denies_secrets", DEV, "secrets", "dev", false),
-        ("rbac_denies_other_namespace", DEV, "pods", "default", false),
+        ("rbac_allows", DEV_KEY, "pods", "dev", true),
+        ("rbac_denies_secrets", DEV_KEY, "secrets", "dev", false),
+        (
+            "rbac_denies_other_namespace",
+            DEV_KEY,
+            "pods",
+            "default",
+            false,
+        ),
         ("policy_allows_in_scope", scoped, "pods", "dev", true),
         (
             "policy_scoped_to_other_namespace",
@@ -391,7 +364,7 @@ fn kubectl_can_i_agrees_with_the_authorizer() {
 #[test]
 fn kubectl_reads_the_clusters_objects() {
     let sim = Sim::start(&example());
-    let sb = kube_sandbox(&sim, ADMIN);
+    let sb = kube_sandbox(&sim, ADMIN_KEY);
     let r = kubectl_run(
         &sb,
         &["get", "cm", "aws-auth", "-n", "kube-system", "-o", "yaml"],
@@ -446,7 +419,7 @@ fn kubectl_reads_the_clusters_objects() {
         r.failed().stderr.contains("pods \"missing\" not found"),
         "{r:?}"
     );
-    let dev = kube_sandbox(&sim, DEV);
+    let dev = kube_sandbox(&sim, DEV_KEY);
     let r = kubectl_run(&dev, &["get", "cm", "aws-auth", "-n", "kube-system"]);
     assert!(
         r.failed().stderr.contains("Forbidden"),
@@ -461,7 +434,7 @@ fn faults_are_seen_as_clients_see_them() {
         "clock_offset_seconds: 0\nfaults: {cluster_endpoint: wrong_ca, sts_throttle_requests: 1}",
     );
     let sim = Sim::start(&fixture);
-    let sb = aws_sandbox(ADMIN);
+    let sb = aws_sandbox(ADMIN_KEY);
     let r = aws(
         &sb,
         &[
@@ -501,7 +474,7 @@ fn faults_are_seen_as_clients_see_them() {
         sim.url("kube_wrong_ca").as_str()
     );
 
-    let kb = kube_sandbox(&sim, ADMIN);
+    let kb = kube_sandbox(&sim, ADMIN_KEY);
     let cases = [
         ("wrong_ca", sim.url("kube_wrong_ca"), "x509"),
         (
@@ -539,7 +512,7 @@ fn aws_cli_runs_the_sso_device_flow() {
     // A polling interval long enough that two AWS CLI calls in a row fall
     // inside it even on a loaded machine (each costs ~1 s of Python start).
     let sim = Sim::start(&interval(&example(), 5));
-    let sb = aws_sandbox(ADMIN);
+    let sb = aws_sandbox(ADMIN_KEY);
     let oidc = sim.url("sso_oidc");
     let call = |args: &[&str]| {
         let mut full = vec!["sso-oidc"];

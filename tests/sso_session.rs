@@ -8,12 +8,10 @@
 //! session serialised by its lock.
 
 mod common;
-mod support;
 use common::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use support::*;
 
 fn oidc(extra: &str) -> String {
     format!(
@@ -21,16 +19,10 @@ fn oidc(extra: &str) -> String {
     )
 }
 
-fn masters_sso() -> String {
-    format!(
-        "  aws_auth:\n    mapRoles: |\n      - rolearn: arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123abcd\n        username: \"sso:{{{{SessionName}}}}\"\n        groups: [system:masters]\n"
-    )
-}
-
 /// A sandbox for the simulator with the `dev` sso_session profile and a
 /// display, so that `login` picks the browser flow.
 fn session_sandbox(sim: &Sim) -> Sandbox {
-    let mut sb = sandbox(sim);
+    let mut sb = Sandbox::installed(sim);
     sb.set("DISPLAY", ":99");
     sso_profile(&sb, None);
     sb
@@ -335,33 +327,13 @@ fn thirty_two_concurrent_token_calls_refresh_the_session_once() {
 
 /// `why -o json` for a kubeconfig whose exec entry uses profile `dev`.
 fn why_codes(sim: &Sim, sb: &Sandbox) -> (Vec<String>, serde_json::Value) {
-    let kc = sb.path("why-kc");
-    sim.kubeconfig(
-        &kc,
-        "client.authentication.k8s.io/v1",
-        &bin(),
-        &["token", "--cluster-name", "demo", "--region", "us-west-2"],
-        &[("AWS_PROFILE", "dev")],
-    );
-    let r = run(sb.eksauth(&[
-        "why",
-        "--kubeconfig",
-        kc.to_str().unwrap(),
-        "-o",
-        "json",
-        "--timeout",
-        "20",
-    ]));
-    let v: serde_json::Value = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
-    let codes = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] == "error")
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect();
-    (codes, v)
+    let kc = Kubeconfig::demo(
+        sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "dev")]),
+    )
+    .write(&sb.path("why-kc"));
+    let (_, v) = why(sb, &["--kubeconfig", kc.to_str().unwrap()]);
+    (errors(&v), v)
 }
 
 /// The `sso_refresh` evidence of why's sso-session-expired finding.
@@ -411,10 +383,7 @@ fn an_expired_token_without_a_refresh_token_says_it_cannot_be_refreshed() {
     let sim = Sim::start(&fixture(&masters_sso(), &oidc("")));
     let sb = session_sandbox(&sim);
     // What an older AWS CLI's device login leaves: no refresh token.
-    sb.write(
-        &sso_cache_rel("corp"),
-        r#"{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"SSO-ACCESS-TOKEN-VALID-0001","expiresAt":"2020-01-01T00:00:00Z"}"#,
-    );
+    sb.sso_token("SSO-ACCESS-TOKEN-VALID-0001", "2020-01-01T00:00:00Z");
     let t = run(token_cmd(&sb));
     assert_eq!(t.code, 1);
     assert!(
@@ -512,15 +481,12 @@ fn two_kubectl_calls_on_terminals_open_one_browser_between_them() {
         ),
     );
     sb.set("BROWSER", browser.display().to_string());
-    let kc = sb.path("kc");
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: demo\n  cluster: {{server: {}, certificate-authority: {}}}\n\
-         contexts:\n- name: demo\n  context: {{cluster: demo, user: demo}}\ncurrent-context: demo\n\
-         users:\n- name: demo\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubectl-eksauth\n      args: [token, --cluster-name, demo, --region, us-west-2, --no-cache]\n      env: [{{name: AWS_PROFILE, value: dev}}]\n      interactiveMode: IfAvailable\n",
-        sim.url("kube"),
-        sim.ca_file()
-    );
-    std::fs::write(&kc, text).unwrap();
+    let mut args = TOKEN_ARGS.to_vec();
+    args.push("--no-cache");
+    let exec = Exec::new("kubectl-eksauth", &args)
+        .env(&[("AWS_PROFILE", "dev")])
+        .interactive_mode(Some("IfAvailable"));
+    let kc = Kubeconfig::demo(&sim, exec).write(&sb.path("kc"));
     let inner = format!(
         "{} --kubeconfig {} auth whoami -o json",
         kubectl().display(),

@@ -10,15 +10,7 @@ use std::time::{Duration, Instant};
 
 fn sandbox_with_process(body: &str) -> Sandbox {
     let sb = Sandbox::new();
-    let process = sb.home().join("process.sh");
-    script(&process, body);
-    sb.write(
-        ".aws/config",
-        &format!(
-            "[profile p]\nregion = us-west-2\ncredential_process = {}\n",
-            process.display()
-        ),
-    );
+    sb.credential_process("p", "process.sh", body);
     sb
 }
 

@@ -3,18 +3,8 @@
 //! state, failing fast without credentials, expiry capping, and the cache.
 
 mod common;
-use common::*;
+use common::{EXAMPLE_SECRET as SECRET, *};
 use std::time::Duration;
-
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-
-fn with_keys(id: &str) -> Sandbox {
-    let mut sb = Sandbox::new();
-    sb.set("AWS_ACCESS_KEY_ID", id)
-        .set("AWS_SECRET_ACCESS_KEY", SECRET)
-        .set("AWS_REGION", "us-west-2");
-    sb
-}
 
 fn token_args() -> Vec<&'static str> {
     vec!["token", "--cluster-name", "demo"]
@@ -22,7 +12,7 @@ fn token_args() -> Vec<&'static str> {
 
 #[test]
 fn api_version_echoes_kubernetes_exec_info() {
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
     let cases = [
         (
             Some(
@@ -57,7 +47,7 @@ fn api_version_echoes_kubernetes_exec_info() {
 
 #[test]
 fn v1alpha1_is_refused_with_the_migrate_command() {
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
     sb.set(
         "KUBERNETES_EXEC_INFO",
         r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1","spec":{}}"#,
@@ -80,7 +70,7 @@ fn v1alpha1_is_refused_with_the_migrate_command() {
 
 #[test]
 fn get_token_alias_and_output_json_are_accepted() {
-    let sb = with_keys("AKIAEXAMPLE000000001");
+    let sb = Sandbox::offline("AKIAEXAMPLE000000001");
     let r = run(sb.eksauth(&["get-token", "--cluster-name", "demo", "--output", "json"]));
     r.ok();
     assert!(r.token().starts_with("k8s-aws-v1."));
@@ -88,7 +78,7 @@ fn get_token_alias_and_output_json_are_accepted() {
 
 #[test]
 fn missing_region_says_how_to_set_it() {
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
     sb.unset("AWS_REGION");
     let r = run(sb.eksauth(&token_args()));
     assert_eq!(r.code, 1);
@@ -103,7 +93,7 @@ fn missing_region_says_how_to_set_it() {
 
 #[test]
 fn region_comes_from_flag_env_or_profile() {
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
     sb.unset("AWS_REGION");
     sb.write(".aws/config", "[default]\nregion = eu-central-1\n");
     let host = |r: &Run| token_url(&r.token()).split('/').nth(2).unwrap().to_string();
@@ -162,11 +152,6 @@ fn sso_config(sb: &Sandbox, legacy: bool) {
     sb.write(".aws/config", cfg);
 }
 
-fn sha1_name(id: &str) -> String {
-    use sha1::{Digest, Sha1};
-    format!("{}.json", hex::encode(Sha1::digest(id.as_bytes())))
-}
-
 #[test]
 fn sso_session_missing_names_the_login_command() {
     for legacy in [false, true] {
@@ -196,7 +181,7 @@ fn sso_session_expired_says_when_and_how_to_log_in() {
         let sb = Sandbox::new();
         sso_config(&sb, legacy);
         sb.write(
-            &format!(".aws/sso/cache/{}", sha1_name(id)),
+            &sso_cache_rel(id),
             r#"{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"SSO-ACCESS-TOKEN-SECRET","expiresAt":"2024-01-01T00:00:00Z"}"#,
         );
         let r = run(sb.eksauth(&["token", "--cluster-name", "demo", "--profile", "corp"]));
@@ -276,18 +261,11 @@ fn credential_process_sandbox(expires_in: i64) -> (Sandbox, String) {
     let exp_s = exp
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let helper = sb.home().join("creds.sh");
-    script(
-        &helper,
+    sb.credential_process(
+        "proc",
+        "creds.sh",
         &format!(
             r#"echo '{{"Version":1,"AccessKeyId":"ASIAPROCESS000000001","SecretAccessKey":"{SECRET}","SessionToken":"PROCESS-SESSION-TOKEN","Expiration":"{exp_s}"}}'"#
-        ),
-    );
-    sb.write(
-        ".aws/config",
-        &format!(
-            "[profile proc]\nregion = us-west-2\ncredential_process = {}\n",
-            helper.display()
         ),
     );
     (sb, exp_s)
@@ -334,7 +312,7 @@ fn expiration_is_never_under_a_minute_ahead() {
 
 #[test]
 fn expiration_is_14_minutes_for_long_lived_keys() {
-    let sb = with_keys("AKIAEXAMPLE000000001");
+    let sb = Sandbox::offline("AKIAEXAMPLE000000001");
     let r = run(sb.eksauth(&["token", "--no-cache", "--cluster-name", "demo"]));
     r.ok();
     let date = token_param(&r.token(), "X-Amz-Date").unwrap();
@@ -354,8 +332,8 @@ fn expiration_is_14_minutes_for_long_lived_keys() {
 
 #[test]
 fn cache_hit_returns_the_same_token_and_no_cache_a_new_one() {
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
-    sb.set("KUBECACHEDIR", sb.path("kcache").display().to_string());
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
+    sb.private_cache();
     let first = run(sb.eksauth(&token_args())).ok().token();
     std::thread::sleep(Duration::from_millis(1100)); // a new signing second
     let second = run(sb.eksauth(&token_args())).ok().token();
@@ -373,8 +351,7 @@ fn cache_hit_returns_the_same_token_and_no_cache_a_new_one() {
 #[test]
 fn cache_key_isolates_profiles_and_access_keys() {
     let mut sb = Sandbox::new();
-    sb.set("KUBECACHEDIR", sb.path("kcache").display().to_string())
-        .set("AWS_REGION", "us-west-2");
+    sb.private_cache().set("AWS_REGION", "us-west-2");
     sb.write(
         ".aws/credentials",
         &format!("[a]\naws_access_key_id = AKIAPROFILEA00000001\naws_secret_access_key = {SECRET}\n[b]\naws_access_key_id = AKIAPROFILEB00000001\naws_secret_access_key = {SECRET}\n"),
@@ -405,10 +382,10 @@ fn cache_key_isolates_profiles_and_access_keys() {
 #[test]
 fn cache_files_are_private_and_hold_no_secret_key() {
     use std::os::unix::fs::PermissionsExt;
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
     sb.set("AWS_SESSION_TOKEN", "SESSION-TOKEN-VALUE");
+    sb.private_cache();
     let cache = sb.path("kcache");
-    sb.set("KUBECACHEDIR", cache.display().to_string());
     run(sb.eksauth(&token_args())).ok();
     let dir = cache.join("eksauth");
     assert_eq!(
@@ -438,9 +415,9 @@ fn cache_files_are_private_and_hold_no_secret_key() {
 #[test]
 fn group_readable_cache_file_is_ignored_and_replaced() {
     use std::os::unix::fs::PermissionsExt;
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
+    sb.private_cache();
     let cache = sb.path("kcache");
-    sb.set("KUBECACHEDIR", cache.display().to_string());
     let first = run(sb.eksauth(&token_args())).ok().token();
     let json = std::fs::read_dir(cache.join("eksauth"))
         .unwrap()
@@ -465,9 +442,9 @@ fn group_readable_cache_file_is_ignored_and_replaced() {
 
 #[test]
 fn thirty_two_concurrent_calls_all_get_valid_credentials() {
-    let mut sb = with_keys("AKIAEXAMPLE000000001");
+    let mut sb = Sandbox::offline("AKIAEXAMPLE000000001");
+    sb.private_cache();
     let cache = sb.path("kcache");
-    sb.set("KUBECACHEDIR", cache.display().to_string());
     let children: Vec<_> = (0..32)
         .map(|_| {
             let mut c = sb.eksauth(&token_args());
@@ -502,7 +479,7 @@ fn thirty_two_concurrent_calls_all_get_valid_credentials() {
 #[test]
 fn editing_the_credentials_file_or_the_sts_endpoint_is_a_cache_miss() {
     let mut sb = Sandbox::new();
-    sb.set("KUBECACHEDIR", sb.path("kcache").display().to_string())
+    sb.private_cache()
         .set("AWS_REGION", "us-west-2")
         .set("AWS_PROFILE", "p");
     let write_key = |id: &str| {

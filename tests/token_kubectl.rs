@@ -6,44 +6,26 @@
 mod common;
 use common::*;
 
-const ACCOUNT: &str = "111122223333";
+/// user/mallory, whom the cluster does not map.
+const MALLORY: (&str, &str) = (
+    "AKIAMALLORY000000001",
+    "mallory-secret-key-00000000000000000000",
+);
 
+/// The small world with alice, eks-admin and the SSO role Admin mapped to
+/// system:masters, and mallory, mapped nowhere.
 fn fixture() -> String {
-    format!(
-        r#"
-iam:
-  users:
-    - arn: arn:aws:iam::{ACCOUNT}:user/alice
-      access_keys: [{{id: AKIAALICE00000000001, secret: alice-secret-key-0000000000000000000000}}]
-    - arn: arn:aws:iam::{ACCOUNT}:user/mallory
-      access_keys: [{{id: AKIAMALLORY000000001, secret: mallory-secret-key-00000000000000000000}}]
-  roles:
-    - arn: arn:aws:iam::{ACCOUNT}:role/eks-admin
-      trusted_principals: [arn:aws:iam::{ACCOUNT}:user/alice]
-    - arn: arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/us-east-2/AWSReservedSSO_Admin_0123abcd
-sso:
-  tokens:
-    - access_token: SSO-ACCESS-TOKEN-VALID-0001
-      user_name: dev@example.com
-      assignments: [{{account_id: "{ACCOUNT}", role_name: Admin}}]
-cluster:
-  name: demo
-  region: us-west-2
-  account_id: "{ACCOUNT}"
-  authentication_mode: API_AND_CONFIG_MAP
-  aws_auth:
-    mapUsers: |
-      - userarn: arn:aws:iam::{ACCOUNT}:user/alice
-        username: alice
-        groups: [system:masters]
-    mapRoles: |
-      - rolearn: arn:aws:iam::{ACCOUNT}:role/eks-admin
-        username: "admin:{{{{SessionName}}}}"
-        groups: [system:masters]
-      - rolearn: arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123abcd
-        username: "sso:{{{{SessionName}}}}"
-        groups: [system:masters]
-"#
+    let sso = format!(
+        "      - rolearn: arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_Admin_0123abcd\n        username: \"sso:{{{{SessionName}}}}\"\n        groups: [system:masters]\n"
+    );
+    let mallory = format!(
+        "    - arn: arn:aws:iam::{ACCOUNT}:user/mallory\n      access_keys: [{{id: {}, secret: {}}}]\n  roles:\n",
+        MALLORY.0, MALLORY.1
+    );
+    edit(
+        &common::fixture(&(masters_aws_auth() + &sso), ""),
+        "  roles:\n",
+        &mallory,
     )
 }
 
@@ -55,21 +37,12 @@ fn kubectl_as(
     env: &[(&str, &str)],
     kubectl_args: &[&str],
 ) -> Run {
-    let kc = sb.path("kubeconfig");
-    sim.kubeconfig(&kc, api_version, &bin(), args, env);
-    let mut c = sb.command(kubectl());
-    c.arg("--kubeconfig").arg(&kc).args(kubectl_args);
-    run(c)
+    let exec = Exec::eksauth(args).api_version(api_version).env(env);
+    let kc = Kubeconfig::demo(sim, exec).write(&sb.path("kubeconfig"));
+    let mut all = vec!["--kubeconfig", kc.to_str().unwrap()];
+    all.extend_from_slice(kubectl_args);
+    kubectl_run(sb, &all)
 }
-
-fn alice(sb: &mut Sandbox) {
-    sb.set("AWS_ACCESS_KEY_ID", "AKIAALICE00000000001").set(
-        "AWS_SECRET_ACCESS_KEY",
-        "alice-secret-key-0000000000000000000000",
-    );
-}
-
-const TOKEN: [&str; 5] = ["token", "--cluster-name", "demo", "--region", "us-west-2"];
 
 #[test]
 fn kubectl_gets_in_through_the_plugin_with_v1_and_v1beta1() {
@@ -79,12 +52,12 @@ fn kubectl_gets_in_through_the_plugin_with_v1_and_v1beta1() {
         "client.authentication.k8s.io/v1beta1",
     ] {
         let mut sb = Sandbox::new();
-        alice(&mut sb);
+        sb.keys(ALICE);
         let r = kubectl_as(
             &sim,
             &sb,
             api,
-            &TOKEN,
+            &TOKEN_ARGS,
             &[],
             &["auth", "whoami", "-o", "json"],
         );
@@ -94,7 +67,7 @@ fn kubectl_gets_in_through_the_plugin_with_v1_and_v1beta1() {
             &sim,
             &sb,
             api,
-            &TOKEN,
+            &TOKEN_ARGS,
             &[],
             &["get", "pods", "-n", "default"],
         );
@@ -106,15 +79,12 @@ fn kubectl_gets_in_through_the_plugin_with_v1_and_v1beta1() {
 fn an_unmapped_user_is_unauthorized_like_on_eks() {
     let sim = Sim::start(&fixture());
     let mut sb = Sandbox::new();
-    sb.set("AWS_ACCESS_KEY_ID", "AKIAMALLORY000000001").set(
-        "AWS_SECRET_ACCESS_KEY",
-        "mallory-secret-key-00000000000000000000",
-    );
+    sb.keys(MALLORY);
     let r = kubectl_as(
         &sim,
         &sb,
         "client.authentication.k8s.io/v1beta1",
-        &TOKEN,
+        &TOKEN_ARGS,
         &[],
         &["get", "pods"],
     );
@@ -130,7 +100,7 @@ fn an_unmapped_user_is_unauthorized_like_on_eks() {
 fn a_token_for_another_cluster_name_is_refused() {
     let sim = Sim::start(&fixture());
     let mut sb = Sandbox::new();
-    alice(&mut sb);
+    sb.keys(ALICE);
     let wrong = ["token", "--cluster-name", "other", "--region", "us-west-2"];
     let r = kubectl_as(
         &sim,
@@ -157,10 +127,10 @@ fn a_token_for_another_cluster_name_is_refused() {
 fn role_arn_assumes_the_role_through_the_sts_endpoint_override() {
     let sim = Sim::start(&fixture());
     let mut sb = Sandbox::new();
-    alice(&mut sb);
-    sb.set("AWS_ENDPOINT_URL_STS", sim.url("sts"));
+    sb.keys(ALICE);
+    sb.endpoints(&sim, &["sts"]);
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admin");
-    let mut args = TOKEN.to_vec();
+    let mut args = TOKEN_ARGS.to_vec();
     args.extend(["--role-arn", role.as_str()]);
     let direct = run(sb.eksauth(&args));
     direct.ok();
@@ -190,14 +160,9 @@ fn role_arn_assumes_the_role_through_the_sts_endpoint_override() {
 fn assume_role_refused_is_named_with_the_role() {
     let sim = Sim::start(&fixture());
     let mut sb = Sandbox::new();
-    sb.set("AWS_ACCESS_KEY_ID", "AKIAMALLORY000000001")
-        .set(
-            "AWS_SECRET_ACCESS_KEY",
-            "mallory-secret-key-00000000000000000000",
-        )
-        .set("AWS_ENDPOINT_URL_STS", sim.url("sts"));
+    sb.keys(MALLORY).endpoints(&sim, &["sts"]);
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admin");
-    let mut args = TOKEN.to_vec();
+    let mut args = TOKEN_ARGS.to_vec();
     args.extend(["--no-cache", "--role-arn", role.as_str()]);
     let r = run(sb.eksauth(&args));
     assert_eq!(r.code, 1);
@@ -216,39 +181,21 @@ fn assume_role_refused_is_named_with_the_role() {
 
 fn sso_sandbox(sim: &Sim, expires_at: &str) -> Sandbox {
     let mut sb = Sandbox::new();
-    sb.set("AWS_ENDPOINT_URL_SSO", sim.url("sso"));
-    sb.write(
-        ".aws/config",
-        &format!(
-            "[profile dev]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = Admin\nregion = us-west-2\n\
-             [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
-        ),
-    );
-    use sha1::{Digest, Sha1};
-    sb.write(
-        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
-        &format!(r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"SSO-ACCESS-TOKEN-VALID-0001","expiresAt":"{expires_at}"}}"#),
-    );
+    sb.endpoints(sim, &["sso"]);
+    sso_profile(&sb, None);
+    sb.sso_token("SSO-ACCESS-TOKEN-VALID-0001", expires_at);
     sb
 }
 
 #[test]
 fn an_sso_profile_with_a_valid_session_gets_in_as_the_sso_role() {
     let sim = Sim::start(&fixture());
-    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
-        .replace_nanosecond(0)
-        .unwrap();
-    let sb = sso_sandbox(
-        &sim,
-        &later
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap(),
-    );
+    let sb = sso_sandbox(&sim, &hours_from_now(8));
     let r = kubectl_as(
         &sim,
         &sb,
         "client.authentication.k8s.io/v1",
-        &TOKEN,
+        &TOKEN_ARGS,
         &[("AWS_PROFILE", "dev")],
         &["auth", "whoami", "-o", "json"],
     );
@@ -267,7 +214,7 @@ fn an_expired_sso_session_is_reported_through_kubectl() {
         &sim,
         &sb,
         "client.authentication.k8s.io/v1",
-        &TOKEN,
+        &TOKEN_ARGS,
         &[("AWS_PROFILE", "dev")],
         &["get", "pods"],
     );

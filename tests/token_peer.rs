@@ -17,19 +17,12 @@ fn token_of(sb: &Sandbox, program: &std::path::Path, args: &[&str]) -> (String, 
 }
 
 fn compare(region: &str, session_token: Option<&str>) {
-    let mut sb = Sandbox::new();
-    sb.set(
-        "AWS_ACCESS_KEY_ID",
-        if session_token.is_some() {
-            "ASIAEXAMPLEPEER00001"
-        } else {
-            "AKIAEXAMPLEPEER00001"
-        },
-    )
-    .set(
-        "AWS_SECRET_ACCESS_KEY",
-        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    );
+    let id = if session_token.is_some() {
+        "ASIAEXAMPLEPEER00001"
+    } else {
+        "AKIAEXAMPLEPEER00001"
+    };
+    let mut sb = Sandbox::with_keys((id, EXAMPLE_SECRET));
     if let Some(t) = session_token {
         sb.set("AWS_SESSION_TOKEN", t);
     }

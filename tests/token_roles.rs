@@ -7,7 +7,6 @@
 //! profile's `ca_bundle`, and `why` names it otherwise.
 
 mod common;
-use common::why_sim::{ADMIN_KEY, TOKEN_ARGS, edit, example, finding, text};
 use common::*;
 use std::time::{Duration, Instant};
 
@@ -38,9 +37,7 @@ fn mfa_world() -> Sim {
 /// mfa-admins from ops, with MFA, two-hour sessions).
 fn role_sandbox(sts_url: &str, extra_config: &str) -> Sandbox {
     let mut sb = Sandbox::new();
-    let cache = sb.path("kcache").display().to_string();
-    sb.set("AWS_ENDPOINT_URL_STS", sts_url)
-        .set("KUBECACHEDIR", cache);
+    sb.set("AWS_ENDPOINT_URL_STS", sts_url).private_cache();
     sb.write(
         ".aws/config",
         &format!(
@@ -296,7 +293,7 @@ fn without_a_terminal_mfa_is_refused_at_once_and_why_says_mfa_required() {
     assert_eq!(sts_requests(&sim), 0, "STS never asked:\n{}", sim.log());
 
     // why runs the exec entry without a terminal, as kubectl would.
-    let mut wsb = common::why_sim::sandbox(&sim, ADMIN_KEY);
+    let mut wsb = Sandbox::eks(&sim, ADMIN_KEY);
     wsb.unset("AWS_ACCESS_KEY_ID")
         .unset("AWS_SECRET_ACCESS_KEY")
         .set("AWS_PROFILE", "guarded");
@@ -304,7 +301,7 @@ fn without_a_terminal_mfa_is_refused_at_once_and_why_says_mfa_required() {
         ".aws/config",
         &std::fs::read_to_string(sb.home().join(".aws/config")).unwrap(),
     );
-    let (code, report) = common::why_sim::why(&wsb, &[]);
+    let (code, report) = why(&wsb, &[]);
     let f = finding(&report, "mfa-required", "error");
     assert_eq!(report["verdict"], "mfa-required", "{report}");
     assert_ne!(code, 0);
@@ -312,7 +309,6 @@ fn without_a_terminal_mfa_is_refused_at_once_and_why_says_mfa_required() {
         text(f, "remedy").contains("whoami --profile guarded"),
         "{f}"
     );
-    let _ = TOKEN_ARGS;
 }
 
 /// A sandbox whose STS is the simulator's TLS endpoint behind a CA nobody
@@ -387,9 +383,9 @@ fn a_ca_bundle_makes_sts_behind_a_tls_proxy_work() {
 #[test]
 fn why_names_aws_tls_untrusted_with_the_issuer_and_not_with_the_bundle() {
     let sim = Sim::start(&example());
-    let mut sb = common::why_sim::sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     sb.set("AWS_ENDPOINT_URL_STS", sim.url("sts_tls"));
-    let (_, report) = common::why_sim::why(&sb, &[]);
+    let (_, report) = why(&sb, &[]);
     let f = finding(&report, "aws-tls-untrusted", "error");
     assert!(
         text(f, "title").contains(&sim.url("sts_tls")),
@@ -403,7 +399,7 @@ fn why_names_aws_tls_untrusted_with_the_issuer_and_not_with_the_bundle() {
     assert_eq!(f["evidence"]["variable"], "AWS_CA_BUNDLE");
 
     sb.set("AWS_CA_BUNDLE", aws_ca(&sim));
-    let (_, report) = common::why_sim::why(&sb, &[]);
+    let (_, report) = why(&sb, &[]);
     let codes: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
@@ -423,27 +419,12 @@ fn why_names_aws_tls_untrusted_with_the_issuer_and_not_with_the_bundle() {
 fn sso_role_credentials_are_fetched_once_for_two_token_misses() {
     let sim = Sim::start(&example());
     let mut sb = Sandbox::new();
-    let cache = sb.path("kcache").display().to_string();
-    sb.set("AWS_ENDPOINT_URL_SSO", sim.url("sso"))
-        .set("AWS_ENDPOINT_URL_STS", sim.url("sts"))
-        .set("KUBECACHEDIR", cache);
+    sb.endpoints(&sim, &["sso", "sts"]).private_cache();
     sb.write(
         ".aws/config",
-        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = AdministratorAccess\n\
-         [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n",
+        &sso_config("dev", "AdministratorAccess", "", ""),
     );
-    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
-        .replace_nanosecond(0)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    use sha1::{Digest, Sha1};
-    sb.write(
-        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
-        &format!(
-            r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"sso-token-alice","expiresAt":"{later}"}}"#
-        ),
-    );
+    sb.sso_token("sso-token-alice", &hours_from_now(8));
     let portal_calls = || {
         sim.log()
             .lines()
@@ -470,19 +451,16 @@ fn sso_role_credentials_are_fetched_once_for_two_token_misses() {
 
 /// A kubeconfig whose user runs `token --profile guarded` with `mode`.
 fn guarded_kubeconfig(sim: &Sim, sb: &Sandbox, mode: &str) -> String {
-    let path = sb.path(&format!("kubeconfig-{mode}"));
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: demo\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
-         contexts:\n- name: demo\n  context: {{cluster: demo, user: guarded}}\ncurrent-context: demo\n\
-         users:\n- name: guarded\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      \
-         interactiveMode: {mode}\n      command: {cmd:?}\n      \
-         args: [token, --cluster-name, demo, --region, us-west-2, --profile, guarded]\n",
-        server = sim.url("kube"),
-        ca = sim.ca_file(),
-        cmd = bin().display().to_string(),
-    );
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    let exec =
+        Exec::eksauth(&token_args("demo", &["--profile", "guarded"])).interactive_mode(Some(mode));
+    Kubeconfig::new()
+        .cluster("demo", &sim.url("kube"), Some(&sim.ca_file()))
+        .context("demo", "demo", "guarded")
+        .current("demo")
+        .user("guarded", exec)
+        .write(&sb.path(&format!("kubeconfig-{mode}")))
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -534,21 +512,9 @@ fn the_ca_bundle_reaches_the_sdk_providers_too_sso_behind_a_tls_proxy() {
     sb.set("AWS_ENDPOINT_URL_SSO", sim.url("sso_tls"));
     sb.write(
         ".aws/config",
-        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = AdministratorAccess\n\
-         [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n",
+        &sso_config("dev", "AdministratorAccess", "", ""),
     );
-    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
-        .replace_nanosecond(0)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    use sha1::{Digest, Sha1};
-    sb.write(
-        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
-        &format!(
-            r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"sso-token-alice","expiresAt":"{later}"}}"#
-        ),
-    );
+    sb.sso_token("sso-token-alice", &hours_from_now(8));
     let args = token_args("demo", &["--profile", "dev", "--no-cache"]);
     let r = run(sb.eksauth(&args));
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -596,11 +562,11 @@ fn whoami_on_a_terminal_fills_the_cache_a_non_interactive_token_then_uses() {
 #[test]
 fn why_names_aws_tls_untrusted_for_the_eks_api_behind_a_tls_proxy() {
     let sim = Sim::start(&example());
-    let mut sb = common::why_sim::sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     // The proxy's certificate is what fails, before any EKS request: the
     // simulator's TLS listener stands in for EKS behind such a proxy.
     sb.set("AWS_ENDPOINT_URL_EKS", sim.url("sts_tls"));
-    let (_, report) = common::why_sim::why(&sb, &[]);
+    let (_, report) = why(&sb, &[]);
     let f = finding(&report, "aws-tls-untrusted", "error");
     assert!(text(f, "title").contains(&sim.url("sts_tls")), "{f}");
     assert!(

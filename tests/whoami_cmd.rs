@@ -3,11 +3,7 @@
 //! the real kubectl in where it was refused before.
 
 mod common;
-mod support;
 use common::*;
-use support::*;
-
-const TOKEN: [&str; 5] = ["token", "--cluster-name", "demo", "--region", "us-west-2"];
 
 /// kubectl get pods through the plugin with `profile` (None: environment keys).
 fn get_pods(sim: &Sim, sb: &Sandbox, profile: Option<&str>) -> Run {
@@ -15,7 +11,7 @@ fn get_pods(sim: &Sim, sb: &Sandbox, profile: Option<&str>) -> Run {
     let env: Vec<(&str, &str)> = profile
         .map(|p| vec![("AWS_PROFILE", p)])
         .unwrap_or_default();
-    sim.kubeconfig(&kc, "client.authentication.k8s.io/v1", &bin(), &TOKEN, &env);
+    Kubeconfig::demo(sim, Exec::eksauth(&TOKEN_ARGS).env(&env)).write(&kc);
     let mut c = sb.command(kubectl());
     c.arg("--kubeconfig")
         .arg(&kc)
@@ -58,7 +54,7 @@ fn flag_value<'a>(line: &'a str, flag: &str) -> &'a str {
 #[test]
 fn an_iam_user_mapped_as_printed_in_aws_auth_gets_in() {
     let sim = Sim::start(&fixture("", ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     assert_ne!(get_pods(&sim, &sb, None).code, 0, "unmapped at first");
     let w = whoami(&sb, &["--group", "system:masters"]);
@@ -74,20 +70,14 @@ fn an_iam_user_mapped_as_printed_in_aws_auth_gets_in() {
     );
     let entry = w["mappings"]["aws_auth_entry"].as_str().unwrap();
     let sim = Sim::start(&fixture(&aws_auth_with("mapUsers", entry), ""));
-    let mut sb = sandbox(&sim);
+    let mut sb = Sandbox::installed(&sim);
     as_alice(&mut sb);
     let r = get_pods(&sim, &sb, None);
     assert_eq!(r.code, 0, "{}\n{}", r.stderr, sim.log());
 }
 
 fn role_profile(sb: &Sandbox) {
-    sb.write(
-        ".aws/credentials",
-        &format!(
-            "[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            ALICE.0, ALICE.1
-        ),
-    );
+    sb.credentials_profile("ops", ALICE);
     sb.write(
         ".aws/config",
         &format!("[profile admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/eks-admin\nsource_profile = ops\nregion = us-west-2\n"),
@@ -97,7 +87,7 @@ fn role_profile(sb: &Sandbox) {
 #[test]
 fn an_assumed_role_with_the_printed_access_entry_gets_in() {
     let sim = Sim::start(&fixture("", ""));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     role_profile(&sb);
     assert_ne!(
         get_pods(&sim, &sb, Some("admin")).code,
@@ -131,7 +121,7 @@ fn an_assumed_role_with_the_printed_access_entry_gets_in() {
         "  access_entries:\n    - principal_arn: {principal}\n      type: STANDARD\n      access_policies:\n        - policy: {policy}\n          scope: {{type: cluster}}\n"
     );
     let sim = Sim::start(&fixture(&entries, ""));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     role_profile(&sb);
     let r = get_pods(&sim, &sb, Some("admin"));
     assert_eq!(r.code, 0, "{}\n{}", r.stderr, sim.log());
@@ -140,7 +130,7 @@ fn an_assumed_role_with_the_printed_access_entry_gets_in() {
 #[test]
 fn an_sso_role_is_mapped_without_its_path_and_then_gets_in() {
     let sim = Sim::start(&fixture("", ""));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, Some("SSO-ACCESS-TOKEN-VALID-0001"));
     assert_ne!(get_pods(&sim, &sb, Some("dev")).code, 0);
     let w = whoami(&sb, &["--profile", "dev", "--group", "system:masters"]);
@@ -154,7 +144,7 @@ fn an_sso_role_is_mapped_without_its_path_and_then_gets_in() {
     let entry = w["mappings"]["aws_auth_entry"].as_str().unwrap();
     assert!(!entry.contains("aws-reserved"), "{entry}");
     let sim = Sim::start(&fixture(&aws_auth_with("mapRoles", entry), ""));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     sso_profile(&sb, Some("SSO-ACCESS-TOKEN-VALID-0001"));
     let r = get_pods(&sim, &sb, Some("dev"));
     assert_eq!(r.code, 0, "{}\n{}", r.stderr, sim.log());
@@ -182,7 +172,7 @@ fn without_get_role_the_path_is_unknown_and_whoami_still_answers() {
         "access_denied:\n  - principal_arn: arn:aws:iam::{ACCOUNT}:role/eks-admin\n    actions: [iam:GetRole]\n"
     );
     let sim = Sim::start(&fixture("", &denied));
-    let sb = sandbox(&sim);
+    let sb = Sandbox::installed(&sim);
     role_profile(&sb);
     let w = whoami(&sb, &["--profile", "admin"]);
     assert_eq!(w["iam_path"], serde_json::Value::Null);

@@ -5,96 +5,16 @@
 //! give no error and exit 0.
 
 mod common;
-use common::why_sim::{
-    ACCOUNT, ADMIN_KEY, CLUSTER_ARN, DEV_KEY, INTRUDER_KEY, TOKEN_ARGS, V1, assert_verdict, errors,
-    finding, intruder_may_call_aws, world,
-};
 use common::*;
 use serde_json::Value;
-
-/// A kubeconfig as `aws eks update-kubeconfig` writes it (names are the
-/// cluster ARN), whose user runs our token command.
-fn kubeconfig(
-    sim: &Sim,
-    sb: &Sandbox,
-    exec_args: &[&str],
-    env: &[(&str, &str)],
-    api_version: &str,
-) -> std::path::PathBuf {
-    let path = sb.path("kubeconfig");
-    let args: Vec<String> = exec_args.iter().map(|a| format!("{a:?}")).collect();
-    let env: Vec<String> = env
-        .iter()
-        .map(|(k, v)| format!("{{name: {k:?}, value: {v:?}}}"))
-        .collect();
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: {CLUSTER_ARN}\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
-         contexts:\n- name: {CLUSTER_ARN}\n  context: {{cluster: {CLUSTER_ARN:?}, user: {CLUSTER_ARN:?}}}\n\
-         - name: admin\n  context: {{cluster: {CLUSTER_ARN:?}, user: admin}}\ncurrent-context: {CLUSTER_ARN}\n\
-         users:\n- name: {CLUSTER_ARN}\n  user:\n    exec:\n      apiVersion: {api_version}\n      command: {cmd:?}\n      args: [{args}]\n      env: [{env}]\n\
-         - name: admin\n  user:\n    exec:\n      apiVersion: {V1}\n      command: {cmd:?}\n      args: [token, --cluster-name, demo, --region, us-west-2]\n      env: [{{name: AWS_ACCESS_KEY_ID, value: {ak}}}, {{name: AWS_SECRET_ACCESS_KEY, value: {sk}}}]\n",
-        ak = ADMIN_KEY.0,
-        sk = ADMIN_KEY.1,
-        server = sim.url("kube"),
-        ca = sim.ca_file(),
-        cmd = bin().display().to_string(),
-        args = args.join(", "),
-        env = env.join(", "),
-    );
-    std::fs::write(&path, text).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    path
-}
-
-/// A sandbox whose AWS endpoints are the simulator's, with `key` in the environment.
-fn sandbox(sim: &Sim, key: Option<(&str, &str)>) -> Sandbox {
-    let mut sb = Sandbox::new();
-    let cache = sb.path("kcache").display().to_string();
-    sb.set("AWS_ENDPOINT_URL_STS", sim.url("sts"))
-        .set("AWS_ENDPOINT_URL_EKS", sim.url("eks"))
-        .set("AWS_ENDPOINT_URL_IAM", sim.url("iam"))
-        .set("AWS_ENDPOINT_URL_SSO", sim.url("sso"))
-        .set("KUBECACHEDIR", cache);
-    if let Some((id, secret)) = key {
-        sb.set("AWS_ACCESS_KEY_ID", id)
-            .set("AWS_SECRET_ACCESS_KEY", secret);
-    }
-    sb
-}
-
-/// Runs `why -o json` with the sandbox's kubeconfig; the exit code and report.
-fn why(sb: &Sandbox, extra: &[&str]) -> (i32, Value, String) {
-    let mut args = vec!["why", "-o", "json"];
-    if !extra.contains(&"--timeout") {
-        args.extend(["--timeout", "20"]);
-    }
-    args.extend_from_slice(extra);
-    let mut c = sb.eksauth(&args);
-    if !extra.contains(&"--kubeconfig") {
-        c.env("KUBECONFIG", sb.path("kubeconfig"));
-    }
-    let r = run(c);
-    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
-        panic!(
-            "why printed no JSON ({e}):\nstdout: {}\nstderr: {}",
-            r.stdout, r.stderr
-        )
-    });
-    (r.code, v, r.stderr)
-}
 
 // ---- healthy ----
 
 #[test]
 fn healthy_user_mapped_in_aws_auth_is_ok() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let (code, r) = why(&sb, &[]);
     assert_eq!(errors(&r), Vec::<String>::new());
     assert_verdict(code, &r, "ok", 0);
     finding(&r, "identity", "info");
@@ -110,12 +30,12 @@ fn healthy_user_mapped_in_aws_auth_is_ok() {
 #[test]
 fn healthy_role_with_an_access_entry_is_ok() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admins");
     let mut args = TOKEN_ARGS.to_vec();
     args.extend(["--role-arn", role.as_str()]);
-    kubeconfig(&sim, &sb, &args, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&args)));
+    let (code, r) = why(&sb, &[]);
     assert_eq!(errors(&r), Vec::<String>::new());
     assert_verdict(code, &r, "ok", 0);
     assert_eq!(r["identity"]["principal_arn"], role);
@@ -126,16 +46,16 @@ fn healthy_role_with_an_access_entry_is_ok() {
 #[test]
 fn kubeconfig_missing() {
     let sb = Sandbox::new();
-    let (code, r, _) = why(&sb, &["--kubeconfig", "/nonexistent/kubeconfig"]);
+    let (code, r) = why(&sb, &["--kubeconfig", "/nonexistent/kubeconfig"]);
     finding(&r, "kubeconfig-missing", "error");
     assert_verdict(code, &r, "kubeconfig-missing", 1);
 }
 
 #[test]
 fn kubeconfig_invalid() {
-    let sb = Sandbox::new();
-    std::fs::write(sb.path("kubeconfig"), "clusters: [unclosed\n").unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::new();
+    sb.kubeconfig_text("clusters: [unclosed\n");
+    let (code, r) = why(&sb, &[]);
     finding(&r, "kubeconfig-invalid", "error");
     assert_verdict(code, &r, "kubeconfig-invalid", 1);
 }
@@ -145,10 +65,10 @@ fn kubeconfig_invalid() {
 fn kubeconfig_permissions() {
     use std::os::unix::fs::PermissionsExt;
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let p = sb.path("kubeconfig");
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    let (code, r) = why(&sb, &[]);
     let f = finding(&r, "kubeconfig-permissions", "warning");
     assert!(f["remedy"].as_str().unwrap().contains("chmod"), "{f}");
     assert_verdict(code, &r, "ok", 0);
@@ -157,36 +77,33 @@ fn kubeconfig_permissions() {
 #[test]
 fn context_missing() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &["--context", "nope"]);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let (code, r) = why(&sb, &["--context", "nope"]);
     finding(&r, "context-missing", "error");
     assert_verdict(code, &r, "context-missing", 1);
 }
 
 #[test]
 fn exec_not_eks() {
-    let sb = Sandbox::new();
-    std::fs::write(
-        sb.path("kubeconfig"),
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user: {token: abc}\n",
-    )
-    .unwrap();
-    let (_, r, _) = why(&sb, &["--timeout", "2"]);
+    let mut sb = Sandbox::new();
+    sb.kubeconfig(
+        &Kubeconfig::new()
+            .cluster("c", "https://127.0.0.1:1", None)
+            .context("c", "c", "u")
+            .current("c")
+            .user("u", Auth::token("abc")),
+    );
+    let (_, r) = why(&sb, &["--timeout", "2"]);
     finding(&r, "exec-not-eks", "info");
 }
 
 #[test]
 fn exec_command_not_found() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let text = std::fs::read_to_string(&p).unwrap().replace(
-        &format!("{:?}", bin().display().to_string()),
-        "kubectl-eksauth-not-installed",
-    );
-    std::fs::write(&p, text).unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let not_installed = Exec::new("kubectl-eksauth-not-installed", &TOKEN_ARGS);
+    sb.kubeconfig(&Kubeconfig::eks(&sim, not_installed));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "exec-command-not-found", "error");
     assert_verdict(code, &r, "exec-command-not-found", 1);
 }
@@ -194,15 +111,10 @@ fn exec_command_not_found() {
 #[test]
 fn exec_api_version_deprecated() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(
-        &sim,
-        &sb,
-        &TOKEN_ARGS,
-        &[],
-        "client.authentication.k8s.io/v1alpha1",
-    );
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let v1alpha1 = Exec::eksauth(&TOKEN_ARGS).api_version("client.authentication.k8s.io/v1alpha1");
+    sb.kubeconfig(&Kubeconfig::eks(&sim, v1alpha1));
+    let (code, r) = why(&sb, &[]);
     let f = finding(&r, "exec-api-version-deprecated", "error");
     assert!(
         f["remedy"].as_str().unwrap().contains("setup --migrate"),
@@ -214,9 +126,12 @@ fn exec_api_version_deprecated() {
 #[test]
 fn exec_failed() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &["token", "--no-such-flag"], &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&["token", "--no-such-flag"]),
+    ));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "exec-failed", "error");
     assert_verdict(code, &r, "exec-failed", 1);
 }
@@ -226,9 +141,9 @@ fn exec_failed() {
 #[test]
 fn credentials_missing() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, None);
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::for_sim(&sim);
+    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "credentials-missing", "error");
     assert_verdict(code, &r, "credentials-missing", 1);
 }
@@ -236,37 +151,38 @@ fn credentials_missing() {
 #[test]
 fn profile_not_found() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, None);
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[("AWS_PROFILE", "nope")], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::for_sim(&sim);
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "nope")]),
+    ));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "profile-not-found", "error");
     assert_verdict(code, &r, "profile-not-found", 1);
 }
 
-fn sso_profile(sb: &Sandbox, cache_expires: Option<&str>) {
+/// Profile `sso` (permission set AdministratorAccess) and, when
+/// `cache_expires` is given, its cached SSO token expiring then.
+fn admin_sso_profile(sb: &Sandbox, cache_expires: Option<&str>) {
     sb.write(
         ".aws/config",
-        &format!(
-            "[profile sso]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = AdministratorAccess\nregion = us-west-2\n\
-             [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n"
-        ),
+        &sso_config("sso", "AdministratorAccess", "region = us-west-2\n", ""),
     );
     if let Some(exp) = cache_expires {
-        use sha1::{Digest, Sha1};
-        sb.write(
-            &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
-            &format!(r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"sso-token-alice","expiresAt":"{exp}"}}"#),
-        );
+        sb.sso_token("sso-token-alice", exp);
     }
 }
 
 #[test]
 fn sso_session_missing() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, None);
-    sso_profile(&sb, None);
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[("AWS_PROFILE", "sso")], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::for_sim(&sim);
+    admin_sso_profile(&sb, None);
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")]),
+    ));
+    let (code, r) = why(&sb, &[]);
     let f = finding(&r, "sso-session-missing", "error");
     assert!(
         f["remedy"]
@@ -281,10 +197,13 @@ fn sso_session_missing() {
 #[test]
 fn sso_session_expired() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, None);
-    sso_profile(&sb, Some("2024-01-01T00:00:00Z"));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[("AWS_PROFILE", "sso")], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::for_sim(&sim);
+    admin_sso_profile(&sb, Some("2024-01-01T00:00:00Z"));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")]),
+    ));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "sso-session-expired", "error");
     assert_verdict(code, &r, "sso-session-expired", 1);
 }
@@ -292,12 +211,12 @@ fn sso_session_expired() {
 #[test]
 fn assume_role_denied() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(INTRUDER_KEY));
+    let mut sb = Sandbox::eks(&sim, INTRUDER_KEY);
     let role = format!("arn:aws:iam::{ACCOUNT}:role/eks-admins");
     let mut args = TOKEN_ARGS.to_vec();
     args.extend(["--role-arn", role.as_str()]);
-    kubeconfig(&sim, &sb, &args, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&args)));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "assume-role-denied", "error");
     assert_verdict(code, &r, "assume-role-denied", 1);
 }
@@ -305,19 +224,19 @@ fn assume_role_denied() {
 #[test]
 fn credentials_expired() {
     let sim = world(|t| t);
-    let mut sb = sandbox(&sim, None);
     // The fixture's session "old" expired a minute before the simulator started.
-    sb.set("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEOLD000001")
-        .set(
-            "AWS_SECRET_ACCESS_KEY",
+    let mut sb = Sandbox::eks(
+        &sim,
+        (
+            "ASIAEXAMPLEOLD000001",
             "b2xkb2xkb2xkb2xkb2xkb2xkb2xkb2xkb2xkb2xk",
-        )
-        .set(
-            "AWS_SESSION_TOKEN",
-            "FwoGZXIvYXdzEXAMPLE/old+session+token==",
-        );
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+        ),
+    );
+    sb.set(
+        "AWS_SESSION_TOKEN",
+        "FwoGZXIvYXdzEXAMPLE/old+session+token==",
+    );
+    let (code, r) = why(&sb, &[]);
     finding(&r, "credentials-expired", "error");
     assert_verdict(code, &r, "credentials-expired", 1);
 }
@@ -325,31 +244,9 @@ fn credentials_expired() {
 // ---- token ----
 
 fn with_token(sim: &Sim, token: &str) -> (i32, Value) {
-    let sb = sandbox(sim, Some(ADMIN_KEY));
-    kubeconfig(sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &["--token", token]);
+    let sb = Sandbox::eks(sim, ADMIN_KEY);
+    let (code, r) = why(&sb, &["--token", token]);
     (code, r)
-}
-
-fn token_for(sim: &Sim, cluster: &str, at: Option<&str>) -> String {
-    let sb = sandbox(sim, Some(ADMIN_KEY));
-    let mut c = match at {
-        Some(t) => {
-            let mut c = sb.command(faketime());
-            c.arg("-f").arg(t).arg(bin());
-            c
-        }
-        None => sb.command(bin()),
-    };
-    c.args([
-        "token",
-        "--no-cache",
-        "--cluster-name",
-        cluster,
-        "--region",
-        "us-west-2",
-    ]);
-    run(c).ok().token()
 }
 
 #[test]
@@ -362,13 +259,9 @@ fn token_format_invalid() {
 
 #[test]
 fn token_sts_host_rejected() {
-    use base64::Engine;
     let sim = world(|t| t);
     let url = "https://sts.evil.example.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-west-2%2Fsts%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature=00";
-    let token = format!(
-        "k8s-aws-v1.{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(url)
-    );
+    let token = token_of_url(&url);
     let (code, r) = with_token(&sim, &token);
     finding(&r, "token-sts-host-rejected", "error");
     assert_eq!(code, 1);
@@ -376,7 +269,6 @@ fn token_sts_host_rejected() {
 
 #[test]
 fn token_cluster_header_unsigned() {
-    use base64::Engine;
     let sim = world(|t| t);
     let now = time::OffsetDateTime::now_utc();
     let date = format!(
@@ -391,10 +283,7 @@ fn token_cluster_header_unsigned() {
     let url = format!(
         "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-west-2%2Fsts%2Faws4_request&X-Amz-Date={date}&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
     );
-    let token = format!(
-        "k8s-aws-v1.{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(url)
-    );
+    let token = token_of_url(&url);
     let (code, r) = with_token(&sim, &token);
     finding(&r, "token-cluster-header-unsigned", "error");
     assert_eq!(code, 1);
@@ -403,12 +292,7 @@ fn token_cluster_header_unsigned() {
 #[test]
 fn token_expired() {
     let sim = world(|t| t);
-    let old = (time::OffsetDateTime::now_utc() - time::Duration::minutes(20))
-        .format(&time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute]:[second]"
-        ))
-        .unwrap();
-    let token = token_for(&sim, "demo", Some(&old));
+    let token = admin_token(&sim, "demo", Some(&faketime_minutes_ago(20)));
     let (code, r) = with_token(&sim, &token);
     finding(&r, "token-expired", "error");
     assert_verdict(code, &r, "token-expired", 1);
@@ -417,15 +301,10 @@ fn token_expired() {
 #[test]
 fn token_cluster_mismatch() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(
-        &sim,
-        &sb,
-        &["token", "--cluster-name", "other", "--region", "us-west-2"],
-        &[],
-        V1,
-    );
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let other = Exec::eksauth(&["token", "--cluster-name", "other", "--region", "us-west-2"]);
+    sb.kubeconfig(&Kubeconfig::eks(&sim, other));
+    let (code, r) = why(&sb, &[]);
     let f = finding(&r, "token-cluster-mismatch", "error");
     assert!(f.to_string().contains("other"), "{f}");
     assert_verdict(code, &r, "token-cluster-mismatch", 1);
@@ -434,18 +313,16 @@ fn token_cluster_mismatch() {
 #[test]
 fn clock_skew_error_over_five_minutes() {
     let sim = world(|t| t.replace("clock_offset_seconds: 0", "clock_offset_seconds: 420"));
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (_, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let (_, r) = why(&sb, &[]);
     finding(&r, "clock-skew", "error");
 }
 
 #[test]
 fn clock_skew_warning_over_one_minute() {
     let sim = world(|t| t.replace("clock_offset_seconds: 0", "clock_offset_seconds: 120"));
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let (code, r) = why(&sb, &[]);
     finding(&r, "clock-skew", "warning");
     assert_verdict(code, &r, "ok", 0);
 }
@@ -455,13 +332,12 @@ fn clock_skew_warning_over_one_minute() {
 #[test]
 fn sts_signature_mismatch() {
     let sim = world(|t| t);
-    let mut sb = sandbox(
+    let mut sb = Sandbox::eks(
         &sim,
-        Some((ADMIN_KEY.0, "wrongwrongwrongwrongwrongwrongwrongwrong")),
+        (ADMIN_KEY.0, "wrongwrongwrongwrongwrongwrongwrongwrong"),
     );
     sb.set("AWS_REGION", "us-west-2");
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let (code, r) = why(&sb, &[]);
     finding(&r, "sts-signature-mismatch", "error");
     assert_verdict(code, &r, "sts-signature-mismatch", 1);
 }
@@ -469,15 +345,14 @@ fn sts_signature_mismatch() {
 #[test]
 fn sts_invalid_client_token() {
     let sim = world(|t| t);
-    let sb = sandbox(
+    let sb = Sandbox::eks(
         &sim,
-        Some((
+        (
             "AKIAUNKNOWNKEY000001",
             "whateverwhateverwhateverwhatever00000000",
-        )),
+        ),
     );
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let (code, r) = why(&sb, &[]);
     finding(&r, "sts-invalid-client-token", "error");
     assert_verdict(code, &r, "sts-invalid-client-token", 1);
 }
@@ -485,13 +360,12 @@ fn sts_invalid_client_token() {
 #[test]
 fn sts_unreachable() {
     let sim = world(|t| t);
-    let mut sb = sandbox(&sim, Some(ADMIN_KEY));
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     drop(l);
     sb.set("AWS_ENDPOINT_URL_STS", format!("http://127.0.0.1:{port}"));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let (code, r) = why(&sb, &[]);
     finding(&r, "sts-unreachable", "error");
     assert_eq!(code, 1);
 }
@@ -501,9 +375,8 @@ fn sts_unreachable() {
 #[test]
 fn principal_not_mapped() {
     let sim = world(intruder_may_call_aws);
-    let sb = sandbox(&sim, Some(INTRUDER_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &["--admin-context", "admin"]);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
+    let (code, r) = why(&sb, &["--admin-context", "admin"]);
     finding(&r, "unauthorized", "error");
     let f = finding(&r, "principal-not-mapped", "error");
     assert!(
@@ -519,9 +392,8 @@ fn principal_not_mapped() {
 #[test]
 fn unauthorized_is_reported_with_what_the_server_said() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(INTRUDER_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
+    let (code, r) = why(&sb, &[]);
     finding(&r, "unauthorized", "error");
     finding(&r, "aws-auth-unreadable", "info");
     assert_eq!(code, 1);
@@ -538,9 +410,8 @@ fn admin_kubeconfig_file(sim: &Sim, sb: &Sandbox, aws_auth: &str) -> std::path::
 #[test]
 fn authenticated_reports_username_and_groups() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(DEV_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (_, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
+    let (_, r) = why(&sb, &[]);
     let f = finding(&r, "authenticated", "info");
     assert!(f.to_string().contains("dev-team"), "{f}");
 }
@@ -548,20 +419,13 @@ fn authenticated_reports_username_and_groups() {
 #[test]
 fn sso_role_mapped_with_its_path() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, None);
-    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
-        .replace_nanosecond(0)
-        .unwrap();
-    sso_profile(
-        &sb,
-        Some(
-            &later
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap(),
-        ),
-    );
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[("AWS_PROFILE", "sso")], V1);
-    let (code, r, _) = why(&sb, &["--admin-context", "admin"]);
+    let mut sb = Sandbox::for_sim(&sim);
+    admin_sso_profile(&sb, Some(&hours_from_now(8)));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "sso")]),
+    ));
+    let (code, r) = why(&sb, &["--admin-context", "admin"]);
     let f = finding(&r, "aws-auth-role-has-path", "error");
     let remedy = f["remedy"].as_str().unwrap();
     assert!(
@@ -580,8 +444,7 @@ fn sso_role_mapped_with_its_path() {
 #[test]
 fn aws_auth_problems_from_a_file() {
     let sim = world(intruder_may_call_aws);
-    let sb = sandbox(&sim, Some(INTRUDER_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
     // Problems of entries that would be the caller's (the intruder's) are
     // errors: they are why it is locked out. Others are warnings.
     let cases = [
@@ -610,7 +473,7 @@ fn aws_auth_problems_from_a_file() {
     ];
     for (code_name, sev, data) in cases {
         let file = admin_kubeconfig_file(&sim, &sb, data);
-        let (_, r, _) = why(&sb, &["--aws-auth-file", file.to_str().unwrap()]);
+        let (_, r) = why(&sb, &["--aws-auth-file", file.to_str().unwrap()]);
         finding(&r, code_name, sev);
     }
 }
@@ -623,11 +486,10 @@ fn auth_mode_api_ignores_configmap() {
             "authentication_mode: API",
         )
     });
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let file = sb.path("aws-auth.yaml");
     std::fs::write(&file, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: aws-auth, namespace: kube-system}\ndata:\n  mapUsers: |\n    - userarn: arn:aws:iam::111122223333:user/admin\n      username: admin\n      groups: [system:masters]\n").unwrap();
-    let (code, r, _) = why(&sb, &["--aws-auth-file", file.to_str().unwrap()]);
+    let (code, r) = why(&sb, &["--aws-auth-file", file.to_str().unwrap()]);
     finding(&r, "auth-mode-api-ignores-configmap", "error");
     assert_verdict(code, &r, "auth-mode-api-ignores-configmap", 1);
 }
@@ -640,9 +502,8 @@ fn access_entry_no_permissions() {
             "  access_entries:\n    - principal_arn: arn:aws:iam::111122223333:user/intruder\n",
         )
     });
-    let sb = sandbox(&sim, Some(INTRUDER_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (code, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
+    let (code, r) = why(&sb, &[]);
     finding(&r, "access-entry-no-permissions", "error");
     assert_verdict(code, &r, "access-entry-no-permissions", 1);
 }
@@ -652,17 +513,14 @@ fn access_entry_no_permissions() {
 #[test]
 fn cluster_not_found() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace("cluster/demo", "cluster/gone");
-    std::fs::write(
-        &p,
-        text.replace("--cluster-name\", \"demo", "--cluster-name\", \"gone"),
-    )
-    .unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let gone = Exec::eksauth(&["token", "--cluster-name", "gone", "--region", "us-west-2"]);
+    sb.kubeconfig(&Kubeconfig::eks_named(
+        &sim,
+        "arn:aws:eks:us-west-2:111122223333:cluster/gone",
+        gone,
+    ));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "cluster-not-found", "error");
     assert_eq!(code, 1);
 }
@@ -670,9 +528,8 @@ fn cluster_not_found() {
 #[test]
 fn cluster_not_active() {
     let sim = world(|t| t.replace("status: ACTIVE", "status: CREATING"));
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (_, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let (_, r) = why(&sb, &[]);
     finding(&r, "cluster-not-active", "error");
 }
 
@@ -680,16 +537,15 @@ fn cluster_not_active() {
 fn cluster_endpoint_mismatch() {
     let sim = world(|t| t);
     let other = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     // The kubeconfig points at another server with another CA than the one
     // DescribeCluster names.
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace(&sim.url("kube"), &other.url("kube"))
-        .replace(&sim.ca_file(), &other.ca_file());
-    std::fs::write(&p, text).unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    sb.kubeconfig(
+        &Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS))
+            .server(&other.url("kube"))
+            .ca(Some(&other.ca_file())),
+    );
+    let (code, r) = why(&sb, &[]);
     finding(&r, "cluster-endpoint-mismatch", "error");
     assert_verdict(code, &r, "cluster-endpoint-mismatch", 1);
 }
@@ -698,13 +554,9 @@ fn cluster_endpoint_mismatch() {
 fn cluster_ca_mismatch_explains_the_tls_failure() {
     let sim = world(|t| t);
     let other = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace(&sim.ca_file(), &other.ca_file());
-    std::fs::write(&p, text).unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).ca(Some(&other.ca_file())));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "cluster-ca-mismatch", "error");
     finding(&r, "endpoint-tls-mismatch", "error");
     assert_verdict(code, &r, "cluster-ca-mismatch", 1);
@@ -718,9 +570,8 @@ fn eks_describe_denied_is_a_warning() {
             "access_denied:\n  - principal_arn: arn:aws:iam::111122223333:user/dev\n    actions: [\"eks:DescribeCluster\"]\n",
         )
     });
-    let sb = sandbox(&sim, Some(DEV_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (_, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
+    let (_, r) = why(&sb, &[]);
     finding(&r, "eks-describe-denied", "warning");
 }
 
@@ -729,16 +580,13 @@ fn eks_describe_denied_is_a_warning() {
 #[test]
 fn endpoint_unreachable_on_a_closed_port() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     drop(l);
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace(&sim.url("kube"), &format!("https://127.0.0.1:{port}"));
-    std::fs::write(&p, text).unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    let closed = format!("https://127.0.0.1:{port}");
+    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).server(&closed));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "endpoint-unreachable", "error");
     assert_eq!(code, 1);
 }
@@ -748,12 +596,8 @@ fn endpoint_unreachable_when_it_never_answers_ends_within_the_timeout() {
     // The simulator's API server accepts connections and never answers:
     // the kubeconfig and EKS agree on the endpoint, and it is wedged.
     let sim = world(|t| format!("{t}faults:\n  hang: [kube]\n"));
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let mut c = sb.eksauth(&["why", "-o", "json", "--timeout", "3"]);
-    c.env("KUBECONFIG", &p);
-    let r = run_within(c, std::time::Duration::from_secs(10));
-    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let v = why_run(&sb, &["--timeout", "3"], std::time::Duration::from_secs(10)).report;
     // A handshake that never finishes is unreachable, and only that: no
     // certificate was presented, so nothing "does not verify".
     assert_eq!(errors(&v), ["endpoint-unreachable"], "{v}");
@@ -762,13 +606,11 @@ fn endpoint_unreachable_when_it_never_answers_ends_within_the_timeout() {
 #[test]
 fn endpoint_dns_failed() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace(&sim.url("kube"), "https://no-such-host.invalid");
-    std::fs::write(&p, text).unwrap();
-    let (_, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    sb.kubeconfig(
+        &Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).server("https://no-such-host.invalid"),
+    );
+    let (_, r) = why(&sb, &[]);
     finding(&r, "endpoint-dns-failed", "error");
 }
 
@@ -776,13 +618,9 @@ fn endpoint_dns_failed() {
 fn endpoint_tls_mismatch() {
     let sim = world(|t| t);
     let other = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace(&sim.ca_file(), &other.ca_file());
-    std::fs::write(&p, text).unwrap();
-    let (code, r, _) = why(&sb, &[]);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    sb.kubeconfig(&Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).ca(Some(&other.ca_file())));
+    let (code, r) = why(&sb, &[]);
     finding(&r, "endpoint-tls-mismatch", "error");
     assert_eq!(code, 1);
 }
@@ -790,19 +628,13 @@ fn endpoint_tls_mismatch() {
 #[test]
 fn proxy_configured() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    let p = kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     // The cluster's proxy-url (HTTPS_PROXY is not used for a loopback
     // server, as in kubectl).
-    let text = std::fs::read_to_string(&p).unwrap().replace(
-        &format!("    server: {}\n", sim.url("kube")),
-        &format!(
-            "    server: {}\n    proxy-url: http://127.0.0.1:9\n",
-            sim.url("kube")
-        ),
+    sb.kubeconfig(
+        &Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).proxy_url("http://127.0.0.1:9"),
     );
-    std::fs::write(&p, text).unwrap();
-    let (_, r, _) = why(&sb, &["--timeout", "3"]);
+    let (_, r) = why(&sb, &["--timeout", "3"]);
     finding(&r, "proxy-configured", "info");
 }
 
@@ -811,16 +643,13 @@ fn proxy_configured() {
 #[test]
 fn no_secret_in_why_output_text_or_json() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(INTRUDER_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let token = token_for(&sim, "demo", None);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
+    let token = admin_token(&sim, "demo", None);
     for format in ["json", "text"] {
         for extra in [vec![], vec!["--token", token.as_str()]] {
             let mut args = vec!["why", "-o", format];
             args.extend(extra.iter().copied());
-            let mut c = sb.eksauth(&args);
-            c.env("KUBECONFIG", sb.path("kubeconfig"));
-            let r = run(c);
+            let r = run(sb.eksauth(&args));
             for secret in [INTRUDER_KEY.1, token.as_str(), &token[11..40]] {
                 assert!(
                     !r.stdout.contains(secret) && !r.stderr.contains(secret),
@@ -837,11 +666,9 @@ fn no_secret_in_why_output_text_or_json() {
 #[test]
 fn text_output_answers_on_the_first_line() {
     let sim = world(intruder_may_call_aws);
-    let sb = sandbox(&sim, Some(INTRUDER_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
     let mut c = sb.eksauth(&["why", "--admin-context", "admin"]);
-    c.env("KUBECONFIG", sb.path("kubeconfig"))
-        .env("NO_COLOR", "1");
+    c.env("NO_COLOR", "1");
     let r = run(c);
     assert_eq!(r.code, 1);
     let first = r.stdout.lines().next().unwrap_or_default();
@@ -856,11 +683,8 @@ fn text_output_answers_on_the_first_line() {
 #[test]
 fn all_contexts_reports_each_context() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let mut c = sb.eksauth(&["why", "--all-contexts", "-o", "json"]);
-    c.env("KUBECONFIG", sb.path("kubeconfig"));
-    let r = run(c);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let r = run(sb.eksauth(&["why", "--all-contexts", "-o", "json"]));
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["schema"], "eksauth.why-all/v1");
     let reports = v["reports"].as_array().unwrap();
@@ -871,9 +695,8 @@ fn all_contexts_reports_each_context() {
 #[test]
 fn sts_throttled_is_a_warning() {
     let sim = world(|t| format!("{t}\nfaults:\n  sts_throttle_requests: -1\n"));
-    let sb = sandbox(&sim, Some(ADMIN_KEY));
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[], V1);
-    let (_, r, _) = why(&sb, &[]);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let (_, r) = why(&sb, &[]);
     finding(&r, "sts-throttled", "warning");
 }
 
@@ -882,27 +705,17 @@ fn healthy_sso_role_with_an_access_entry_is_ok() {
     // The SSO ReadOnly permission set has an access entry (its path is fine
     // there); as an SSO user, with a valid session, nothing is wrong.
     let sim = world(|t| t);
-    let sb = sandbox(&sim, None);
-    let later = (time::OffsetDateTime::now_utc() + time::Duration::hours(8))
-        .replace_nanosecond(0)
-        .unwrap();
+    let mut sb = Sandbox::for_sim(&sim);
     sb.write(
         ".aws/config",
-        &format!(
-            "[profile ro]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = ReadOnly\nregion = us-west-2\n\
-             [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n"
-        ),
+        &sso_config("ro", "ReadOnly", "region = us-west-2\n", ""),
     );
-    use sha1::{Digest, Sha1};
-    sb.write(
-        &format!(".aws/sso/cache/{}.json", hex::encode(Sha1::digest(b"corp"))),
-        &format!(
-            r#"{{"startUrl":"https://d-123.awsapps.com/start","region":"us-east-1","accessToken":"sso-token-alice","expiresAt":"{}"}}"#,
-            later.format(&time::format_description::well_known::Rfc3339).unwrap()
-        ),
-    );
-    kubeconfig(&sim, &sb, &TOKEN_ARGS, &[("AWS_PROFILE", "ro")], V1);
-    let (code, r, _) = why(&sb, &[]);
+    sb.sso_token("sso-token-alice", &hours_from_now(8));
+    sb.kubeconfig(&Kubeconfig::eks(
+        &sim,
+        Exec::eksauth(&TOKEN_ARGS).env(&[("AWS_PROFILE", "ro")]),
+    ));
+    let (code, r) = why(&sb, &[]);
     assert_eq!(
         errors(&r),
         Vec::<String>::new(),

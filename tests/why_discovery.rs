@@ -8,7 +8,6 @@
 //! The real `kubectl auth can-i` agrees on the same simulated cluster.
 
 mod common;
-use common::why_sim::*;
 use common::*;
 
 /// The fixture's cluster serves widgets.example.com (short name `wg`).
@@ -23,43 +22,10 @@ fn with_widgets(t: String) -> String {
 /// The intruder's access entry: AmazonEKSEditPolicy on the whole cluster.
 const EDIT_POLICY: &str = "      access_policies:\n        - policy: AmazonEKSEditPolicy\n          scope: {type: cluster}\n";
 
-/// The YAML between the remedy's `<<'EOF'` and `EOF` lines.
-fn heredoc(remedy: &str) -> String {
-    let start = remedy.find("<<'EOF'\n").expect("a heredoc in the remedy") + 8;
-    let end = remedy[start..].find("\nEOF").unwrap() + start;
-    remedy[start..end].to_string()
-}
-
-/// RBAC objects of a remedy as fixture list items under `cluster.rbac`.
-fn as_fixture_rbac(yaml: &str) -> String {
-    yaml.split("---\n")
-        .map(|doc| {
-            let mut lines = doc.lines();
-            let mut out = format!("    - {}\n", lines.next().unwrap());
-            for l in lines {
-                out.push_str(&format!("      {l}\n"));
-            }
-            out
-        })
-        .collect()
-}
-
-/// `kubectl auth can-i` as the sandbox's identity: (allowed, stderr).
-fn can_i(sb: &Sandbox, verb: &str, resource: &str, ns: &str) -> (bool, String) {
-    let mut c = sb.command(kubectl());
-    c.args(["auth", "can-i", verb, resource, "-n", ns]);
-    let r = run(c);
-    match r.stdout.trim() {
-        "yes" => (true, r.stderr),
-        "no" => (false, r.stderr),
-        other => panic!("kubectl auth can-i said {other:?}; stderr: {}", r.stderr),
-    }
-}
-
 #[test]
 fn resource_unknown_names_what_discovery_serves() {
     let sim = world(with_widgets);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (code, r) = why(&sb, &["list", "widgts", "-n", "dev"]);
     let f = finding(&r, "resource-unknown", "error");
     assert!(
@@ -78,7 +44,7 @@ fn resource_unknown_names_what_discovery_serves() {
 #[test]
 fn custom_resources_resolve_by_short_name_singular_and_group() {
     let sim = world(with_widgets);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     for res in ["wg", "widget", "widgets.example.com", "Widget"] {
         let (code, r) = why(&sb, &["list", res, "-n", "dev"]);
         assert_eq!(errors(&r), Vec::<String>::new(), "{res}");
@@ -91,7 +57,7 @@ fn custom_resources_resolve_by_short_name_singular_and_group() {
     }
     // Without the CRD, the same name is unknown to both.
     let bare = world(|t| t);
-    let sb = sandbox(&bare, ADMIN_KEY);
+    let sb = Sandbox::eks(&bare, ADMIN_KEY);
     let (code, r) = why(&sb, &["list", "wg", "-n", "dev"]);
     assert_verdict(code, &r, "resource-unknown", 1);
     let (_, stderr) = can_i(&sb, "list", "wg", "dev");
@@ -101,7 +67,7 @@ fn custom_resources_resolve_by_short_name_singular_and_group() {
 #[test]
 fn access_policy_group_not_covered_and_its_fix_works() {
     let sim = world(|t| intruder_entry(with_widgets(t), EDIT_POLICY));
-    let sb = sandbox(&sim, INTRUDER_KEY);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
     // The policy covers the built-in groups ...
     let (code, r) = why(&sb, &["create", "pods", "-n", "dev"]);
     assert_verdict(code, &r, "ok", 0);
@@ -129,7 +95,7 @@ fn access_policy_group_not_covered_and_its_fix_works() {
         let t = intruder_entry(with_widgets(t), &body);
         edit(&t, "  rbac:\n", &format!("  rbac:\n{rbac}"))
     });
-    let sb = sandbox(&fixed, INTRUDER_KEY);
+    let sb = Sandbox::eks(&fixed, INTRUDER_KEY);
     let (code, r) = why(&sb, &["list", "widgets", "-n", "dev"]);
     assert_eq!(errors(&r), Vec::<String>::new());
     assert_verdict(code, &r, "ok", 0);

@@ -7,35 +7,12 @@
 //! agrees with the real `kubectl auth can-i` on the same cluster.
 
 mod common;
-use common::why_sim::*;
 use common::*;
-
-/// The YAML between the remedy's `<<'EOF'` and `EOF` lines.
-fn heredoc(remedy: &str) -> String {
-    let start = remedy.find("<<'EOF'\n").expect("a heredoc in the remedy") + 8;
-    let end = remedy[start..].find("\nEOF").unwrap() + start;
-    remedy[start..end].to_string()
-}
-
-/// RBAC objects of a remedy as fixture list items under `cluster.rbac`.
-fn as_fixture_rbac(yaml: &str) -> String {
-    yaml.split("---\n")
-        .map(|doc| {
-            let mut lines = doc.lines();
-            let first = lines.next().unwrap();
-            let mut out = format!("    - {first}\n");
-            for l in lines {
-                out.push_str(&format!("      {l}\n"));
-            }
-            out
-        })
-        .collect()
-}
 
 #[test]
 fn allowed_action_exits_0() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, DEV_KEY);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
     let (code, r) = why(&sb, &["list", "pods", "-n", "dev"]);
     assert_eq!(errors(&r), Vec::<String>::new());
     assert_verdict(code, &r, "ok", 0);
@@ -44,7 +21,7 @@ fn allowed_action_exits_0() {
 #[test]
 fn rbac_denied_explains_bindings_and_its_fix_works() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, DEV_KEY);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
     let (code, r) = why(
         &sb,
         &["list", "secrets", "-n", "dev", "--admin-context", "admin"],
@@ -67,7 +44,7 @@ fn rbac_denied_explains_bindings_and_its_fix_works() {
     // The Role and RoleBinding of the remedy, put on the cluster, allow it.
     let rbac = as_fixture_rbac(&heredoc(remedy));
     let fixed = world(|t| edit(&t, "  rbac:\n", &format!("  rbac:\n{rbac}")));
-    let sb = sandbox(&fixed, DEV_KEY);
+    let sb = Sandbox::eks(&fixed, DEV_KEY);
     let (code, r) = why(&sb, &["list", "secrets", "-n", "dev"]);
     assert_verdict(code, &r, "ok", 0);
 }
@@ -75,7 +52,7 @@ fn rbac_denied_explains_bindings_and_its_fix_works() {
 #[test]
 fn rbac_denied_without_admin_context_says_how_to_see_bindings() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, DEV_KEY);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
     let (code, r) = why(&sb, &["list", "pods", "-n", "default"]);
     let f = finding(&r, "rbac-denied", "error");
     assert!(text(f, "detail").contains("--admin-context"), "{f}");
@@ -85,7 +62,7 @@ fn rbac_denied_without_admin_context_says_how_to_see_bindings() {
 #[test]
 fn rbac_no_bindings() {
     let sim = world(|t| intruder_entry(t, "      kubernetes_groups: [ops]\n"));
-    let sb = sandbox(&sim, INTRUDER_KEY);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
     let (code, r) = why(
         &sb,
         &["list", "pods", "-n", "dev", "--admin-context", "admin"],
@@ -99,7 +76,7 @@ fn rbac_no_bindings() {
 #[test]
 fn access_entry_no_permissions_with_an_action() {
     let sim = world(|t| intruder_entry(t, ""));
-    let sb = sandbox(&sim, INTRUDER_KEY);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
     let (code, r) = why(&sb, &["get", "configmaps", "-n", "dev"]);
     finding(&r, "access-entry-no-permissions", "error");
     finding(&r, "rbac-denied", "error");
@@ -111,7 +88,7 @@ const VIEW_IN_DEV: &str = "      access_policies:\n        - policy: AmazonEKSVi
 #[test]
 fn access_policy_scope() {
     let sim = world(|t| intruder_entry(t, VIEW_IN_DEV));
-    let sb = sandbox(&sim, INTRUDER_KEY);
+    let sb = Sandbox::eks(&sim, INTRUDER_KEY);
     let (code, r) = why(&sb, &["list", "pods", "-n", "default"]);
     let f = finding(&r, "access-policy-scope", "error");
     let remedy = text(f, "remedy");
@@ -133,21 +110,9 @@ fn access_policy_scope() {
             &VIEW_IN_DEV.replace("namespaces: [dev]", "namespaces: [dev, default]"),
         )
     });
-    let sb = sandbox(&fixed, INTRUDER_KEY);
+    let sb = Sandbox::eks(&fixed, INTRUDER_KEY);
     let (code, r) = why(&sb, &["list", "pods", "-n", "default"]);
     assert_verdict(code, &r, "ok", 0);
-}
-
-/// `kubectl auth can-i` as the sandbox's identity: true for "yes".
-fn can_i(sb: &Sandbox, verb: &str, resource: &str, ns: &str) -> bool {
-    let mut c = sb.command(kubectl());
-    c.args(["auth", "can-i", verb, resource, "-n", ns]);
-    let r = run(c);
-    match r.stdout.trim() {
-        "yes" => true,
-        "no" => false,
-        other => panic!("kubectl auth can-i said {other:?}; stderr: {}", r.stderr),
-    }
 }
 
 #[test]
@@ -165,8 +130,8 @@ fn why_and_the_simulator_agree_with_kubectl_auth_can_i() {
         (&scoped, INTRUDER_KEY, "create", "pods", "dev", false),
     ];
     for (world, key, verb, res, ns, want) in cases {
-        let sb = sandbox(world, key);
-        let kubectl_says = can_i(&sb, verb, res, ns);
+        let sb = Sandbox::eks(world, key);
+        let (kubectl_says, _) = can_i(&sb, verb, res, ns);
         assert_eq!(
             kubectl_says, want,
             "kubectl auth can-i {verb} {res} -n {ns} as {}",

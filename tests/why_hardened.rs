@@ -6,7 +6,6 @@
 //! of names from outside. Each test is named after what broke.
 
 mod common;
-use common::why_sim::{ADMIN_KEY, errors, finding, sandbox, world};
 use common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -50,41 +49,35 @@ fn read_head(s: &mut TcpStream) -> String {
     head
 }
 
-/// The sandbox's kubeconfig with its API server replaced by `server`
-/// (and no CA: plain http).
-fn with_server(sim: &Sim, sb: &Sandbox, server: &str) {
-    let p = sb.path("kubeconfig");
-    let text = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace(&sim.url("kube"), server);
-    std::fs::write(&p, text).unwrap();
+/// The sandbox's kubeconfig with `server` as its API server (plain http:
+/// the CA is not used).
+fn with_server(sim: &Sim, sb: &mut Sandbox, server: &str) {
+    sb.kubeconfig(&Kubeconfig::eks(sim, Exec::eksauth(&TOKEN_ARGS)).server(server));
 }
 
 /// `why -o json --timeout SECS`, asserting it ends well within the
 /// timeout; the exit status and report.
 fn why_within(sb: &Sandbox, secs: u64, extra: &[&str]) -> (i32, Value) {
     let timeout = secs.to_string();
-    let mut args = vec!["why", "-o", "json", "--timeout", timeout.as_str()];
+    let mut args = vec!["--timeout", timeout.as_str()];
     args.extend_from_slice(extra);
     let started = Instant::now();
-    let r = run_within(sb.eksauth(&args), Duration::from_secs(secs + 10));
+    let w = why_run(sb, &args, Duration::from_secs(secs + 10));
     assert!(
         started.elapsed() < Duration::from_secs(secs + 3),
         "why took {:?} with --timeout {secs}",
         started.elapsed()
     );
-    let v: Value = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("no JSON ({e}): {}\n{}", r.stdout, r.stderr));
-    (r.code, v)
+    (w.code, w.report)
 }
 
 /// Runs `why` against a server answering with `answer`; asserts
 /// endpoint-bad-answer naming `what`, exit 1, and no "OK".
 fn assert_bad_answer(answer: fn(&mut TcpStream), what: &str) {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (url, _) = misbehaving(answer);
-    with_server(&sim, &sb, &url);
+    with_server(&sim, &mut sb, &url);
     let (code, v) = why_within(&sb, 5, &[]);
     let f = finding(&v, "endpoint-bad-answer", "error");
     let detail = f["detail"].as_str().unwrap();
@@ -208,23 +201,17 @@ fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// Adds `proxy-url: URL` to the kubeconfig's cluster entry.
-fn with_proxy_url(sim: &Sim, sb: &Sandbox, url: &str) {
-    let p = sb.path("kubeconfig");
-    let text = std::fs::read_to_string(&p).unwrap().replace(
-        &format!("    server: {}\n", sim.url("kube")),
-        &format!("    server: {}\n    proxy-url: {url}\n", sim.url("kube")),
-    );
-    assert!(text.contains("proxy-url"));
-    std::fs::write(&p, text).unwrap();
+/// The sandbox's kubeconfig with `proxy-url: URL` in its cluster entry.
+fn with_proxy_url(sim: &Sim, sb: &mut Sandbox, url: &str) {
+    sb.kubeconfig(&Kubeconfig::eks(sim, Exec::eksauth(&TOKEN_ARGS)).proxy_url(url));
 }
 
 #[test]
 fn a_proxy_url_on_a_closed_port_is_unreachable_as_kubectl_is_refused() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let port = closed_port();
-    with_proxy_url(&sim, &sb, &format!("http://127.0.0.1:{port}"));
+    with_proxy_url(&sim, &mut sb, &format!("http://127.0.0.1:{port}"));
     let (code, v) = why_within(&sb, 5, &[]);
     let f = finding(&v, "endpoint-unreachable", "error");
     assert!(f["detail"].as_str().unwrap().contains("the proxy"), "{f}");
@@ -271,9 +258,9 @@ fn connect_proxy() -> (String, Arc<AtomicUsize>) {
 #[test]
 fn a_working_proxy_url_is_probed_through_and_said_so() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (proxy, tunnels) = connect_proxy();
-    with_proxy_url(&sim, &sb, &proxy);
+    with_proxy_url(&sim, &mut sb, &proxy);
     let (code, v) = why_within(&sb, 10, &[]);
     assert!(errors(&v).is_empty(), "{v}");
     finding(&v, "proxy-configured", "info");
@@ -295,7 +282,7 @@ fn a_working_proxy_url_is_probed_through_and_said_so() {
 #[test]
 fn https_proxy_with_no_proxy_exempting_the_server_goes_direct() {
     let sim = world(|t| t);
-    let mut sb = sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     sb.set("HTTPS_PROXY", format!("http://127.0.0.1:{}", closed_port()))
         .set("NO_PROXY", "127.0.0.1");
     let (code, v) = why_within(&sb, 10, &[]);
@@ -313,8 +300,8 @@ fn https_proxy_with_no_proxy_exempting_the_server_goes_direct() {
 #[test]
 fn a_token_with_a_newline_is_a_finding_not_a_panic() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
-    let token = run(sb.eksauth(&common::why_sim::TOKEN_ARGS)).token();
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
+    let token = run(sb.eksauth(&TOKEN_ARGS)).token();
     let broken = format!("{}\n{}", &token[..40], &token[40..]);
     let (code, v) = why_within(&sb, 10, &["--token", &broken]);
     assert_eq!(code, 1, "{v}");
@@ -324,44 +311,30 @@ fn a_token_with_a_newline_is_a_finding_not_a_panic() {
 #[test]
 fn an_exec_plugin_token_with_a_newline_is_a_finding_not_a_panic() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let plugin = sb.path("plugin.sh");
     script(
         &plugin,
         r#"printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"k8s-aws-v1.abc\\ndef"}}'"#,
     );
-    exec_command(&sb, &plugin);
+    exec_command(&sim, &mut sb, &plugin);
     let (code, v) = why_within(&sb, 10, &[]);
     assert_eq!(code, 1, "{v}");
     finding(&v, "token-format-invalid", "error");
 }
 
 /// Makes the current context's user run `program` (no args).
-fn exec_command(sb: &Sandbox, program: &std::path::Path) {
-    let p = sb.path("kubeconfig");
-    let text = std::fs::read_to_string(&p).unwrap();
-    let cmd = format!("command: {:?}", bin().display().to_string());
-    let text = text.replacen(
-        &cmd,
-        &format!("command: {:?}", program.display().to_string()),
-        1,
-    );
-    let args = format!(
-        "args: [{}]",
-        common::why_sim::TOKEN_ARGS
-            .map(|a| format!("{a:?}"))
-            .join(", ")
-    );
-    std::fs::write(&p, text.replacen(&args, "args: []", 1)).unwrap();
+fn exec_command(sim: &Sim, sb: &mut Sandbox, program: &std::path::Path) {
+    sb.kubeconfig(&Kubeconfig::eks(sim, Exec::new(program, &[])));
 }
 
 #[test]
 fn an_exec_plugin_that_prints_without_end_is_stopped_at_a_small_cap() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let plugin = sb.path("plugin.sh");
     script(&plugin, "exec yes");
-    exec_command(&sb, &plugin);
+    exec_command(&sim, &mut sb, &plugin);
     let (code, v) = why_within(&sb, 10, &[]);
     let f = finding(&v, "exec-failed", "error");
     assert!(f.to_string().contains("more than"), "{f}");
@@ -371,14 +344,14 @@ fn an_exec_plugin_that_prints_without_end_is_stopped_at_a_small_cap() {
 #[test]
 fn an_exec_plugin_grandchild_is_killed_when_the_budget_ends() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
     let plugin = sb.path("plugin.sh");
     let pidfile = sb.path("grandchild.pid");
     script(
         &plugin,
         &format!("sleep 300 & echo $! > {}\nwait", pidfile.display()),
     );
-    exec_command(&sb, &plugin);
+    exec_command(&sim, &mut sb, &plugin);
     let (_, v) = why_within(&sb, 3, &[]);
     finding(&v, "exec-failed", "error");
     let pid = std::fs::read_to_string(&pidfile).unwrap();
@@ -394,19 +367,15 @@ fn an_exec_plugin_grandchild_is_killed_when_the_budget_ends() {
 #[test]
 fn a_token_for_a_host_eks_refuses_is_never_sent_there() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (url, contacted) = misbehaving(|_| {});
-    use base64::Engine;
     let presigned = format!(
         "{url}/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256\
          &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fsts%2Faws4_request\
          &X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id\
          &X-Amz-Security-Token=SESSIONSECRET&X-Amz-Signature=abcdef"
     );
-    let token = format!(
-        "k8s-aws-v1.{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(presigned)
-    );
+    let token = token_of_url(&presigned);
     let (code, v) = why_within(&sb, 10, &["--token", &token]);
     finding(&v, "token-sts-host-rejected", "error");
     assert_eq!(code, 1);
@@ -459,7 +428,7 @@ fn all_contexts_on_an_empty_or_broken_kubeconfig_is_an_error() {
 #[test]
 fn admin_context_that_does_not_exist_is_an_error() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let r = run(sb.eksauth(&["why", "--admin-context", "nosuch"]));
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(
@@ -494,14 +463,10 @@ fn why_into_a_closed_pipe_exits_0_quietly() {
 #[test]
 fn a_context_name_with_escape_and_nul_is_printed_escaped() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
-    let p = sb.path("kubeconfig");
-    let arn = common::why_sim::CLUSTER_ARN;
-    let text = std::fs::read_to_string(&p).unwrap().replace(
-        &format!("current-context: {arn}"),
-        "current-context: \"evil\\e[31mred\\0\"",
+    let mut sb = Sandbox::eks(&sim, ADMIN_KEY);
+    sb.kubeconfig(
+        &Kubeconfig::eks(&sim, Exec::eksauth(&TOKEN_ARGS)).current("evil\u{1b}[31mred\0"),
     );
-    std::fs::write(&p, text).unwrap();
     let mut c = sb.eksauth(&["why", "--timeout", "5"]);
     c.env("NO_COLOR", "1");
     let r = run(c);

@@ -7,7 +7,7 @@
 //! remedy, put on the role, makes it so.
 
 mod common;
-use common::why_sim::*;
+use common::*;
 
 const ID: &str = "5E1D2C3B4A5968778695A4B3C2D1E0F1";
 const SA: &str = "dev/app";
@@ -24,20 +24,6 @@ fn healthy(t: String) -> String {
     )
 }
 
-/// `why --service-account SA` as the admin user, in the world `edit` makes.
-fn diagnose(edit: impl Fn(String) -> String, sa: &str) -> (i32, serde_json::Value) {
-    let sim = world(edit);
-    let sb = sandbox(&sim, ADMIN_KEY);
-    why(&sb, &["--service-account", sa])
-}
-
-/// Asserts `code` is the verdict (an error, exit 1); returns its finding.
-fn expect(report: &(i32, serde_json::Value), code: &str) -> serde_json::Value {
-    let f = finding(&report.1, code, "error").clone();
-    assert_verdict(report.0, &report.1, code, 1);
-    f
-}
-
 #[test]
 fn correctly_configured_service_account_exits_0() {
     let (code, r) = diagnose(healthy, SA);
@@ -48,7 +34,7 @@ fn correctly_configured_service_account_exits_0() {
 #[test]
 fn read_through_the_admin_context() {
     let sim = world(healthy);
-    let sb = sandbox(&sim, DEV_KEY);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
     let (code, r) = why(&sb, &["--service-account", SA, "--admin-context", "admin"]);
     assert_verdict(code, &r, "ok", 0);
 }

@@ -6,7 +6,6 @@
 //! healthy twin that gives no error.
 
 mod common;
-use common::why_sim::{ADMIN_KEY, assert_verdict, edit, errors, finding, sandbox, why, world};
 use common::*;
 use serde_json::Value;
 
@@ -26,20 +25,8 @@ fn with_endpoint(yaml: &str) -> Sim {
 
 /// `why -o json` with a short timeout, bounded in wall time.
 fn why_quick(sb: &Sandbox) -> (i32, Value) {
-    let c = sb.eksauth(&["why", "-o", "json", "--timeout", "8"]);
-    let r = run_within(c, std::time::Duration::from_secs(20));
-    let v: Value = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("no JSON ({e}): {}\n{}", r.stdout, r.stderr));
-    (r.code, v)
-}
-
-fn codes(r: &Value) -> Vec<String> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
+    let w = why_run(sb, &["--timeout", "8"], std::time::Duration::from_secs(20));
+    (w.code, w.report)
 }
 
 // ---- endpoint access ----
@@ -47,7 +34,7 @@ fn codes(r: &Value) -> Vec<String> {
 #[test]
 fn endpoint_private_only() {
     let sim = with_endpoint("{public: false, private: true}");
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (code, r) = why_quick(&sb);
     let f = finding(&r, "endpoint-private-only", "error");
     assert!(f["remedy"].as_str().unwrap().contains(
@@ -60,7 +47,7 @@ fn endpoint_private_only() {
 #[test]
 fn endpoint_public_cidrs() {
     let sim = with_endpoint("{public: true, private: true, public_cidrs: [203.0.113.0/24]}");
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (code, r) = why_quick(&sb);
     let f = finding(&r, "endpoint-public-cidrs", "error");
     assert!(
@@ -78,7 +65,7 @@ fn healthy_endpoint_limited_to_this_machine_answers() {
     let sim = with_endpoint(
         "{public: true, private: true, public_cidrs: [203.0.113.0/24, 127.0.0.1/32]}",
     );
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (code, r) = why_quick(&sb);
     assert_eq!(errors(&r), Vec::<String>::new());
     assert_verdict(code, &r, "ok", 0);
@@ -97,7 +84,7 @@ fn access_entry_shadows_aws_auth() {
             &format!("  access_entries:\n{ADMIN_ENTRY}"),
         )
     });
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (code, r) = why(&sb, &[]);
     let f = finding(&r, "access-entry-shadows-aws-auth", "warning");
     assert!(f["detail"].as_str().unwrap().contains("mapUsers"), "{f}");
@@ -110,7 +97,7 @@ fn access_entry_shadows_aws_auth() {
 #[test]
 fn healthy_aws_auth_only_is_not_shadowed() {
     let sim = world(|t| t);
-    let sb = sandbox(&sim, ADMIN_KEY);
+    let sb = Sandbox::eks(&sim, ADMIN_KEY);
     let (code, r) = why(&sb, &[]);
     assert!(
         !codes(&r).contains(&"access-entry-shadows-aws-auth".to_string()),
@@ -142,15 +129,10 @@ fn recreated(role: &'static str, entry: &'static str, id: Option<&'static str>) 
 }
 
 fn as_admins_role(sim: &Sim) -> Sandbox {
-    let sb = sandbox(sim, ADMIN_KEY);
-    let kc = sb.path("kubeconfig");
-    let text = std::fs::read_to_string(&kc).unwrap().replacen(
-        "us-west-2\"]\n",
-        &format!("us-west-2\", \"--role-arn\", \"{ADMINS_ROLE}\"]\n"),
-        1,
-    );
-    assert!(text.contains("--role-arn"), "{text}");
-    std::fs::write(&kc, text).unwrap();
+    let mut sb = Sandbox::eks(sim, ADMIN_KEY);
+    let mut args = TOKEN_ARGS.to_vec();
+    args.extend(["--role-arn", ADMINS_ROLE]);
+    sb.kubeconfig(&Kubeconfig::eks(sim, Exec::eksauth(&args)));
     sb
 }
 
@@ -236,7 +218,7 @@ fn reprovisioned(mapped_suffix: &'static str) -> Sim {
 }
 
 fn as_alice(sim: &Sim) -> Sandbox {
-    let mut sb = sandbox(sim, (SSO_KEY.0, SSO_KEY.1));
+    let mut sb = Sandbox::eks(sim, (SSO_KEY.0, SSO_KEY.1));
     sb.set("AWS_SESSION_TOKEN", SSO_KEY.2);
     sb
 }
@@ -247,7 +229,15 @@ fn as_alice(sim: &Sim) -> Sandbox {
 fn exported_aws_auth(sb: &Sandbox) -> String {
     let mut c = sb.command(kubectl());
     c.env_remove("AWS_SESSION_TOKEN").args([
-        "get", "configmap", "aws-auth", "-n", "kube-system", "-o", "yaml", "--context", "admin",
+        "get",
+        "configmap",
+        "aws-auth",
+        "-n",
+        "kube-system",
+        "-o",
+        "yaml",
+        "--context",
+        "admin",
     ]);
     let out = run(c);
     out.ok();

@@ -4,10 +4,7 @@
 //! `token-too-large`, each with a healthy twin that gives no error.
 
 mod common;
-use common::why_sim::{
-    ADMIN_KEY, DEV_KEY, INTRUDER_KEY, assert_verdict, edit, errors, finding, sandbox, why, world,
-};
-use common::*;
+use common::{TOKEN_ARGS as TOKEN, *};
 
 /// A session of role eks-admins (whose access entry grants cluster admin)
 /// whose session token is `token`.
@@ -29,7 +26,7 @@ fn with_session(token: &str) -> impl Fn(String) -> String + '_ {
 
 /// A sandbox that signs with that session's keys.
 fn session_sandbox(sim: &Sim, token: &str) -> Sandbox {
-    let mut sb = sandbox(
+    let mut sb = Sandbox::eks(
         sim,
         (
             "ASIAEXAMPLELONG00001",
@@ -91,46 +88,22 @@ fn token_too_large_healthy_twin_with_a_short_session_token() {
 
 /// Rewrites the sandbox's kubeconfig so that its current context's user
 /// runs our token command with `args` and `env`.
-fn exec_entry(sim: &Sim, sb: &Sandbox, args: &[&str], env: &[(&str, &str)]) {
-    let path = common::why_sim::kubeconfig(sim, sb);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let quoted: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
-    let env: Vec<String> = env
-        .iter()
-        .map(|(k, v)| format!("{{name: {k:?}, value: {v:?}}}"))
-        .collect();
-    let from = "interactiveMode: Never\n      command: ";
-    let at = text.find(from).unwrap();
-    let end = at + text[at..].find("\n- name: admin").unwrap();
-    let cmd = bin().display().to_string();
-    let entry = format!(
-        "interactiveMode: Never\n      command: {cmd:?}\n      args: [{}]\n      env: [{}]",
-        quoted.join(", "),
-        env.join(", ")
-    );
-    std::fs::write(&path, format!("{}{entry}{}", &text[..at], &text[end..])).unwrap();
+fn exec_entry(sim: &Sim, sb: &mut Sandbox, args: &[&str], env: &[(&str, &str)]) {
+    sb.kubeconfig(&Kubeconfig::eks(sim, Exec::eksauth(args).env(env)));
 }
 
 /// Profile `ops` holds the admin's keys; `shell` keys are exported.
 fn profile_sandbox(sim: &Sim, shell: (&str, &str)) -> Sandbox {
-    let sb = sandbox(sim, shell);
-    sb.write(
-        ".aws/credentials",
-        &format!(
-            "[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            ADMIN_KEY.0, ADMIN_KEY.1
-        ),
-    );
+    let sb = Sandbox::eks(sim, shell);
+    sb.credentials_profile("ops", ADMIN_KEY);
     sb
 }
-
-const TOKEN: [&str; 5] = ["token", "--cluster-name", "demo", "--region", "us-west-2"];
 
 #[test]
 fn credentials_env_overrides_profile_is_an_error_when_the_keys_are_refused() {
     let sim = world(|t| t);
-    let sb = profile_sandbox(&sim, INTRUDER_KEY);
-    exec_entry(&sim, &sb, &TOKEN, &[("AWS_PROFILE", "ops")]);
+    let mut sb = profile_sandbox(&sim, INTRUDER_KEY);
+    exec_entry(&sim, &mut sb, &TOKEN, &[("AWS_PROFILE", "ops")]);
     let (code, r) = why(&sb, &[]);
     let f = finding(&r, "credentials-env-overrides-profile", "error");
     assert_verdict(code, &r, "credentials-env-overrides-profile", 1);
@@ -157,7 +130,7 @@ fn credentials_env_overrides_an_inherited_aws_profile() {
     let sim = world(|t| t);
     let mut sb = profile_sandbox(&sim, INTRUDER_KEY);
     sb.set("AWS_PROFILE", "ops");
-    exec_entry(&sim, &sb, &TOKEN, &[]);
+    exec_entry(&sim, &mut sb, &TOKEN, &[]);
     let (code, r) = why(&sb, &[]);
     let f = finding(&r, "credentials-env-overrides-profile", "error");
     assert!(f["detail"].as_str().unwrap().contains("inherited"), "{f}");
@@ -167,8 +140,8 @@ fn credentials_env_overrides_an_inherited_aws_profile() {
 #[test]
 fn credentials_env_overrides_profile_is_a_warning_when_the_keys_are_let_in() {
     let sim = world(|t| t);
-    let sb = profile_sandbox(&sim, DEV_KEY);
-    exec_entry(&sim, &sb, &TOKEN, &[("AWS_PROFILE", "ops")]);
+    let mut sb = profile_sandbox(&sim, DEV_KEY);
+    exec_entry(&sim, &mut sb, &TOKEN, &[("AWS_PROFILE", "ops")]);
     let (code, r) = why(&sb, &[]);
     let f = finding(&r, "credentials-env-overrides-profile", "warning");
     assert!(f["detail"].as_str().unwrap().contains("user/dev"), "{f}");
@@ -179,10 +152,10 @@ fn credentials_env_overrides_profile_is_a_warning_when_the_keys_are_let_in() {
 #[test]
 fn credentials_env_overrides_profile_healthy_twin_with_profile_in_the_args() {
     let sim = world(|t| t);
-    let sb = profile_sandbox(&sim, INTRUDER_KEY);
+    let mut sb = profile_sandbox(&sim, INTRUDER_KEY);
     let mut args = TOKEN.to_vec();
     args.extend(["--profile", "ops"]);
-    exec_entry(&sim, &sb, &args, &[]);
+    exec_entry(&sim, &mut sb, &args, &[]);
     let (code, r) = why(&sb, &[]);
     assert_eq!(errors(&r), Vec::<String>::new(), "{r}");
     assert_verdict(code, &r, "ok", 0);
@@ -195,50 +168,18 @@ fn credentials_env_overrides_profile_healthy_twin_with_profile_in_the_args() {
 
 // ---- kubeconfig-static-token ----
 
-/// A token signed with the admin's keys, now or at `at` (faketime).
-fn admin_token(sim: &Sim, at: Option<&str>) -> String {
-    let sb = sandbox(sim, ADMIN_KEY);
-    let mut c = match at {
-        Some(t) => {
-            let mut c = sb.command(faketime());
-            c.arg("-f").arg(t).arg(bin());
-            c
-        }
-        None => sb.command(bin()),
-    };
-    c.args([
-        "token",
-        "--no-cache",
-        "--cluster-name",
-        "demo",
-        "--region",
-        "us-west-2",
-    ]);
-    run(c).ok().token()
-}
-
 /// The sandbox's kubeconfig with `token` fixed in the current user entry,
 /// as `aws eks get-token` output pasted there (or Terraform) leaves it.
 fn static_token_sandbox(sim: &Sim, token: &str) -> Sandbox {
-    let sb = sandbox(sim, INTRUDER_KEY);
-    let path = common::why_sim::kubeconfig(sim, &sb);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let at = text.find("    exec:\n      apiVersion").unwrap();
-    let end = at + text[at..].find("\n- name: admin").unwrap();
-    let fixed = format!("{}    token: {token}{}", &text[..at], &text[end..]);
-    std::fs::write(&path, fixed).unwrap();
+    let mut sb = Sandbox::eks(sim, INTRUDER_KEY);
+    sb.kubeconfig(&Kubeconfig::eks(sim, Auth::token(token)));
     sb
 }
 
 #[test]
 fn kubeconfig_static_token_is_an_error_once_expired() {
     let sim = world(|t| t);
-    let old = (time::OffsetDateTime::now_utc() - time::Duration::minutes(20))
-        .format(&time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute]:[second]"
-        ))
-        .unwrap();
-    let token = admin_token(&sim, Some(&old));
+    let token = admin_token(&sim, "demo", Some(&faketime_minutes_ago(20)));
     let sb = static_token_sandbox(&sim, &token);
     let (code, r) = why(&sb, &[]);
     let f = finding(&r, "kubeconfig-static-token", "error");
@@ -258,7 +199,7 @@ fn kubeconfig_static_token_is_an_error_once_expired() {
 #[test]
 fn kubeconfig_static_token_healthy_twin_a_fresh_token_is_only_a_warning() {
     let sim = world(|t| t);
-    let token = admin_token(&sim, None);
+    let token = admin_token(&sim, "demo", None);
     let sb = static_token_sandbox(&sim, &token);
     let (code, r) = why(&sb, &[]);
     finding(&r, "kubeconfig-static-token", "warning");

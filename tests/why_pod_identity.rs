@@ -8,7 +8,7 @@
 //! with its severity, verdict and exit status.
 
 mod common;
-use common::why_sim::*;
+use common::*;
 
 const WEB: &str = "dev/web";
 const ROLE: &str = "arn:aws:iam::111122223333:role/web-reader";
@@ -58,29 +58,6 @@ fn healthy(t: String) -> String {
 /// Adds `objects` (manifest lines) to the world's objects.
 fn with_objects(t: String, objects: &str) -> String {
     edit(&t, "  objects:\n", &format!("  objects:\n{objects}"))
-}
-
-/// `why --service-account SA` as the admin user, in the world `edit` makes.
-fn diagnose(edit: impl Fn(String) -> String, sa: &str) -> (i32, serde_json::Value) {
-    let sim = world(edit);
-    let sb = sandbox(&sim, ADMIN_KEY);
-    why(&sb, &["--service-account", sa])
-}
-
-/// Asserts `code` is the verdict (an error, exit 1); returns its finding.
-fn expect(report: &(i32, serde_json::Value), code: &str) -> serde_json::Value {
-    let f = finding(&report.1, code, "error").clone();
-    assert_verdict(report.0, &report.1, code, 1);
-    f
-}
-
-fn codes(r: &serde_json::Value) -> Vec<String> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]
@@ -300,7 +277,7 @@ fn irsa_unverified_names_the_part_and_the_permission() {
         )
     };
     let sim = world(denied);
-    let sb = sandbox(&sim, DEV_KEY);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
     let (code, r) = why(
         &sb,
         &["--service-account", "dev/app", "--admin-context", "admin"],
@@ -342,7 +319,7 @@ fn read_through_the_admin_context_with_the_exec_entrys_aws_identity() {
     // itself everywhere; the admin context reads the cluster, dev's AWS
     // identity asks EKS and IAM.
     let sim = world(|t| edit(&healthy(t), ADDONS, ""));
-    let sb = sandbox(&sim, DEV_KEY);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
     let (code, r) = why(&sb, &["--service-account", WEB, "--admin-context", "admin"]);
     assert_eq!(errors(&r), Vec::<String>::new(), "{r}");
     assert!(!codes(&r).contains(&"irsa-unverified".to_string()), "{r}");
@@ -354,7 +331,7 @@ fn without_a_reader_for_kube_system_the_agent_is_unverified() {
     // Without the add-on, the agent is looked for as a DaemonSet in
     // kube-system, which dev may not read.
     let sim = world(|t| edit(&healthy(t), ADDONS, ""));
-    let sb = sandbox(&sim, DEV_KEY);
+    let sb = Sandbox::eks(&sim, DEV_KEY);
     let (code, r) = why(&sb, &["--service-account", WEB]);
     let f = finding(&r, "irsa-unverified", "warning");
     assert!(text(f, "detail").contains("EKS Pod Identity Agent"), "{f}");

@@ -17,11 +17,6 @@ const SCOPE_DATE: &[FormatItem<'static>] = format_description!("[year][month][da
 const ISO8601: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
-/// RFC 7231 IMF-fixdate, the only form a server sends in `Date`.
-const HTTP_DATE: &[FormatItem<'static>] = format_description!(
-    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-);
-
 /// Parse `20230428T000000Z`; None for anything else.
 pub fn parse_amz_date(s: &str) -> Option<OffsetDateTime> {
     if s.len() != 16 {
@@ -52,16 +47,14 @@ pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
-/// Format as an HTTP date: `Fri, 28 Apr 2023 00:00:00 GMT`.
+/// Format as an HTTP date (IMF-fixdate): `Fri, 28 Apr 2023 00:00:00 GMT`.
 pub fn http_date(t: OffsetDateTime) -> String {
-    utc(t).format(HTTP_DATE).unwrap_or_default()
+    httpdate::fmt_http_date(t.into())
 }
 
-/// Parse an HTTP date (IMF-fixdate only), for requests signed with `Date`.
+/// Parse an HTTP date, for requests signed with `Date`.
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
-    PrimitiveDateTime::parse(s, HTTP_DATE)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
+    httpdate::parse_http_date(s).ok().map(OffsetDateTime::from)
 }
 
 fn utc(t: OffsetDateTime) -> OffsetDateTime {

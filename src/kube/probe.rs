@@ -423,14 +423,12 @@ fn authenticated(v: &serde_json::Value) -> Option<Review> {
     })
 }
 
-/// Parses an HTTP `Date` header (RFC 7231 IMF-fixdate).
+/// Parses an HTTP `Date` header (RFC 9110 HTTP-date: IMF-fixdate, and the
+/// obsolete forms a recipient must accept).
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::PrimitiveDateTime::parse(s.trim(), &fmt)
+    httpdate::parse_http_date(s.trim())
         .ok()
-        .map(|t| t.assume_utc())
+        .map(OffsetDateTime::from)
 }
 
 #[cfg(test)]
