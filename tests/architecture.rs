@@ -5,8 +5,10 @@
 //! command never uses another command; the domain does no I/O. The README's
 //! "Development" section draws the same map.
 
+mod common;
+use common::{files, repo};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The layer of each top-level module of the crate (a file or folder of
 /// `src/`). A new module must be placed here, or the test fails.
@@ -126,13 +128,7 @@ fn violations(rel: &Path, source: &str) -> Vec<String> {
         }
     }
     if from_layer == Layer::Domain {
-        for io in [
-            "std::fs",
-            "std::net",
-            "std::process",
-            "std::env",
-            "tokio",
-        ] {
+        for io in ["std::fs", "std::net", "std::process", "std::env", "tokio"] {
             if source.contains(io) {
                 out.push(format!(
                     "{}: the domain does no I/O, but names `{io}`",
@@ -144,34 +140,30 @@ fn violations(rel: &Path, source: &str) -> Vec<String> {
     out
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read src") {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn arrows_point_one_way() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    assert!(files.len() > 50, "found only {} files", files.len());
+    let src = repo().join("src");
+    let mut sources = Vec::new();
+    files(&src, &[".rs"], &mut sources);
+    assert!(sources.len() > 50, "found only {} files", sources.len());
     let mut all = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for path in &files {
+    for path in &sources {
         let rel = path.strip_prefix(&src).unwrap();
         let source = std::fs::read_to_string(path).unwrap();
         *seen.entry(module_of(rel)).or_default() += 1;
         all.extend(violations(rel, &source));
     }
-    assert!(all.is_empty(), "upward or sideways arrows:\n{}", all.join("\n"));
+    assert!(
+        all.is_empty(),
+        "upward or sideways arrows:\n{}",
+        all.join("\n")
+    );
     for (m, _) in LAYERS {
-        assert!(seen.contains_key(*m), "tests/architecture.rs names `{m}`, which src/ lacks");
+        assert!(
+            seen.contains_key(*m),
+            "tests/architecture.rs names `{m}`, which src/ lacks"
+        );
     }
 }
 
@@ -180,8 +172,14 @@ fn an_upward_import_is_caught() {
     // The rules above, fed the arrows the issue names, must refuse them.
     let cases = [
         ("aws/eks.rs", "use crate::why::evidence::EksFacts;"),
-        ("kube/probe.rs", "let s = crate::why::checks::network::x(p);"),
-        ("why/checks/cluster.rs", "let p = crate::token::partition(r);"),
+        (
+            "kube/probe.rs",
+            "let s = crate::why::checks::network::x(p);",
+        ),
+        (
+            "why/checks/cluster.rs",
+            "let p = crate::token::partition(r);",
+        ),
         ("cache_cmd.rs", "use crate::{token::cache::Entry, fsio};"),
         ("domain/arn.rs", "use crate::aws::Env;"),
         ("domain/arn.rs", "let s = std::fs::read_to_string(p);"),
@@ -198,7 +196,10 @@ fn an_upward_import_is_caught() {
     let fine = [
         ("why/gather.rs", "use crate::aws::eks::ClusterInfo;"),
         ("token/mod.rs", "use crate::domain::partition;"),
-        ("aws/role.rs", "use crate::{cache::TokenCache, domain::arn};"),
+        (
+            "aws/role.rs",
+            "use crate::{cache::TokenCache, domain::arn};",
+        ),
         ("aws/eks.rs", "// not crate::why::evidence any more"),
         ("main.rs", "crate::why::run::run(w)"),
     ];

@@ -5,23 +5,7 @@
 //! Unix-only crate is an unconditional dependency.
 
 mod common;
-use common::repo;
-use std::path::{Path, PathBuf};
-
-/// Every file under `dir` (recursively) whose name ends in one of `exts`.
-fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, exts, out);
-        } else if exts.iter().any(|x| p.to_string_lossy().ends_with(x)) {
-            out.push(p);
-        }
-    }
-}
+use common::{files, repo};
 
 /// The string literals passed to `include_str!` / `include_bytes!` in `text`.
 fn included(text: &str) -> Vec<&str> {

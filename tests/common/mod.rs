@@ -40,6 +40,21 @@ pub fn repo() -> PathBuf {
         .unwrap()
 }
 
+/// Every file under `dir` (recursively) whose name ends in one of `exts`.
+pub fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, exts, out);
+        } else if exts.iter().any(|x| p.to_string_lossy().ends_with(x)) {
+            out.push(p);
+        }
+    }
+}
+
 /// The text of the repository's file `rel`.
 pub fn repo_file(rel: &str) -> String {
     let p = repo().join(rel);
