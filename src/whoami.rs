@@ -9,6 +9,7 @@
 use crate::aws::Env;
 use crate::aws_session;
 use crate::domain::arn::{self, Arn};
+use crate::domain::shell::quote;
 use anyhow::{Result, bail};
 use serde::Serialize;
 use std::io::Write;
@@ -113,16 +114,6 @@ fn yaml_quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
-fn sh_quote(s: &str) -> String {
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 /// The mappings for `p` (pure). `iam_arn` is the role ARN with path, if known.
 pub fn mappings(p: &Principal, iam_arn: Option<&str>, args: &WhoamiArgs, region: &str) -> Mappings {
     let cluster = args
@@ -153,19 +144,19 @@ pub fn mappings(p: &Principal, iam_arn: Option<&str>, args: &WhoamiArgs, region:
     }
     let mut eksctl = format!(
         "eksctl create iamidentitymapping --cluster {} --region {region} --arn {} --username {}",
-        sh_quote(&cluster),
+        quote(&cluster),
         p.principal_arn,
-        sh_quote(&username)
+        quote(&username)
     );
     for g in &args.groups {
-        eksctl.push_str(&format!(" --group {}", sh_quote(g)));
+        eksctl.push_str(&format!(" --group {}", quote(g)));
     }
     eksctl.push_str(" --no-duplicate-arns");
     // Access entries take a role ARN with its path; aws-auth never does.
     let entry_arn = iam_arn.unwrap_or(&p.principal_arn);
     let mut create = format!(
         "aws eks create-access-entry --cluster-name {} --region {region} --principal-arn {entry_arn} --type STANDARD",
-        sh_quote(&cluster)
+        quote(&cluster)
     );
     let k8s_groups: Vec<&String> = args
         .groups
@@ -175,13 +166,13 @@ pub fn mappings(p: &Principal, iam_arn: Option<&str>, args: &WhoamiArgs, region:
     if !k8s_groups.is_empty() {
         create.push_str(" --kubernetes-groups");
         for g in k8s_groups {
-            create.push_str(&format!(" {}", sh_quote(g)));
+            create.push_str(&format!(" {}", quote(g)));
         }
     }
     let associate = format!(
         "aws eks associate-access-policy --cluster-name {} --region {region} --principal-arn {entry_arn} \
          --policy-arn arn:{}:eks::aws:cluster-access-policy/{} --access-scope type=cluster",
-        sh_quote(&cluster),
+        quote(&cluster),
         p.partition,
         args.access_policy
     );

@@ -210,17 +210,8 @@ pub fn rejected(e: &Evidence) -> bool {
     )
 }
 
-/// Quotes a word for a POSIX shell when it needs it.
-pub fn sh(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
+/// Quotes a word for a POSIX shell when it needs it (the domain's rule).
+pub use crate::domain::shell::quote as sh;
 
 /// The last `n` non-empty lines of a message, joined with newlines.
 pub fn last_lines(s: &str, n: usize) -> String {
@@ -273,24 +264,6 @@ pub fn exec_command_line(e: &Evidence) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shell_quoting() {
-        let cases = [
-            (
-                "plain",
-                "arn:aws:iam::1:role/Dev",
-                "arn:aws:iam::1:role/Dev",
-            ),
-            ("template", "dev:{{SessionName}}", "'dev:{{SessionName}}'"),
-            ("space", "a b", "'a b'"),
-            ("quote", "it's", r"'it'\''s'"),
-            ("empty", "", "''"),
-        ];
-        for (name, input, want) in cases {
-            assert_eq!(sh(input), want, "{name}");
-        }
-    }
 
     #[test]
     fn durations_read_well() {
