@@ -261,7 +261,7 @@ fn token_format_invalid() {
 fn token_sts_host_rejected() {
     let sim = world(|t| t);
     let url = "https://sts.evil.example.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-west-2%2Fsts%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id&X-Amz-Signature=00";
-    let token = token_of_url(&url);
+    let token = token_of_url(url);
     let (code, r) = with_token(&sim, &token);
     finding(&r, "token-sts-host-rejected", "error");
     assert_eq!(code, 1);

@@ -515,10 +515,11 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> String {
                 .any(|p| p.contains(&msg) || msg.contains(p.as_str()))
         {
             parts.push(msg);
-        } else if let Some(last) = parts.last_mut() {
-            if msg.len() > last.len() && msg.contains(last.as_str()) {
-                *last = msg;
-            }
+        } else if let Some(last) = parts.last_mut()
+            && msg.len() > last.len()
+            && msg.contains(last.as_str())
+        {
+            *last = msg;
         }
         cur = err.source();
     }

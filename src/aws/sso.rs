@@ -105,8 +105,6 @@ pub fn session_state(home: &Path, sso: &SsoProfile, now: OffsetDateTime) -> SsoS
     }
 }
 
-/// The exact command that starts a new session (pure: the domain's).
-
 #[cfg(test)]
 mod tests {
     use super::*;

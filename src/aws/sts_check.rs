@@ -196,14 +196,14 @@ pub fn parse_answer(status: u16, body: &[u8]) -> StsAnswer {
         let end = text[start..].find(&format!("</{name}>"))? + start;
         Some(text[start..end].to_string())
     };
-    if status == 200 {
-        if let (Some(arn), Some(account)) = (tag("Arn"), tag("Account")) {
-            return StsAnswer::Caller {
-                arn,
-                account,
-                user_id: tag("UserId").unwrap_or_default(),
-            };
-        }
+    if status == 200
+        && let (Some(arn), Some(account)) = (tag("Arn"), tag("Account"))
+    {
+        return StsAnswer::Caller {
+            arn,
+            account,
+            user_id: tag("UserId").unwrap_or_default(),
+        };
     }
     StsAnswer::Error {
         status,

@@ -150,15 +150,13 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
     if let (Some(c), Some(r)) = (
         &cache,
         profile::choose_region(args.region.as_deref(), env, None),
+    ) && let Some(hit) = c.get(
+        &cache_key(args, &r.region, &choice, env),
+        secrets.signed_with(),
+        OffsetDateTime::now_utc(),
+        MIN_REPORTED_LIFETIME,
     ) {
-        if let Some(hit) = c.get(
-            &cache_key(args, &r.region, &choice, env),
-            secrets.signed_with(),
-            OffsetDateTime::now_utc(),
-            MIN_REPORTED_LIFETIME,
-        ) {
-            return emit(out, info.api_version, &hit.token, hit.expires_at());
-        }
+        return emit(out, info.api_version, &hit.token, hit.expires_at());
     }
     let rt = crate::rt::runtime()?;
     let mfa = mfa_prompt(env.get("KUBERNETES_EXEC_INFO").is_some(), info.interactive);

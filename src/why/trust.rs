@@ -81,8 +81,6 @@ fn strings(v: &Value) -> Vec<String> {
     }
 }
 
-/// IAM's wildcard match (the domain's); this path stays for the checks.
-
 fn principal_matches(st: &Value, who: &WebIdentity<'_>) -> bool {
     match &st["Principal"] {
         Value::String(s) => s == "*",

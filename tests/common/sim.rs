@@ -40,11 +40,11 @@ impl Sim {
             if let Some(status) = sim.child.try_wait().unwrap() {
                 panic!("eks-sim exited with {status}: {}", sim.log());
             }
-            if let Ok(text) = std::fs::read_to_string(&file) {
-                if let Ok(v) = serde_json::from_str(&text) {
-                    sim.endpoints = v;
-                    return sim;
-                }
+            if let Ok(text) = std::fs::read_to_string(&file)
+                && let Ok(v) = serde_json::from_str(&text)
+            {
+                sim.endpoints = v;
+                return sim;
             }
             std::thread::sleep(Duration::from_millis(20));
         }

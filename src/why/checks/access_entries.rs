@@ -23,8 +23,6 @@ use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence};
 use crate::why::finding::{Area, Code, Finding, Rule, Severity};
 use serde_json::json;
 
-/// IAM Identity Center's role name prefix.
-
 /// The findings about access entries and stale SSO mappings.
 pub fn check(e: &Evidence) -> Vec<Finding> {
     let Some(c) = caller(e) else {
