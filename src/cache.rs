@@ -23,7 +23,6 @@
 use crate::fsio;
 use crate::secret::Secret;
 use anyhow::Result;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -146,11 +145,7 @@ impl Entry {
 
 /// X-Amz-Date of a `k8s-aws-v1.` token (None when it has none).
 fn signed_at(token: &str) -> Option<OffsetDateTime> {
-    let body = token.strip_prefix(crate::domain::token::TOKEN_PREFIX)?;
-    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(body)
-        .ok()?;
-    let url = String::from_utf8(url).ok()?;
+    let url = crate::domain::token::decode_url(token)?;
     let raw = url
         .split(['?', '&'])
         .find_map(|p| p.strip_prefix("X-Amz-Date="))?;
@@ -485,6 +480,7 @@ fn restrict_dir(_dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use time::macros::datetime;
 
     fn key(cluster: &str) -> CacheKey {

@@ -39,9 +39,56 @@ pub const BASE_QUERY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 pub const AMZ_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 
+/// Go's `base64.RawURLEncoding`, which the authenticator decodes tokens
+/// with: URL alphabet, no padding, lenient about trailing bits.
+pub const RAW_URL: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// The presigned URL inside a token, when it decodes at all; lenient
+/// (padding and line breaks are dropped), for reading where a token points
+/// and when it was signed. Whether the authenticator would accept the
+/// encoding is `why`'s token inspection to say.
+pub fn decode_url(token: &str) -> Option<String> {
+    use base64::Engine;
+    let body = token.strip_prefix(TOKEN_PREFIX)?;
+    let cleaned: String = body
+        .trim_end_matches('=')
+        .chars()
+        .filter(|c| *c != '\r' && *c != '\n')
+        .collect();
+    String::from_utf8(RAW_URL.decode(cleaned).ok()?).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_url_reads_any_token_that_decodes() {
+        use base64::Engine;
+        let url = "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity";
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(url);
+        let padded = base64::engine::general_purpose::URL_SAFE.encode(url);
+        assert!(padded.ends_with('='), "{padded}");
+        for body in [
+            raw.clone(),
+            padded,
+            format!("{}\r\n{}", &raw[..8], &raw[8..]),
+        ] {
+            assert_eq!(
+                decode_url(&format!("{TOKEN_PREFIX}{body}")).as_deref(),
+                Some(url)
+            );
+        }
+        assert_eq!(decode_url(&raw), None, "no prefix");
+        assert_eq!(decode_url("k8s-aws-v1.!!!"), None);
+        let not_text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xff, 0xfe]);
+        assert_eq!(decode_url(&format!("{TOKEN_PREFIX}{not_text}")), None);
+    }
 
     #[test]
     fn lifetimes_agree() {

@@ -446,7 +446,7 @@ async fn ask_sts(
     env: &Env,
     budget: Budget,
 ) -> Option<StsFacts> {
-    let url = decode_url(token.expose())?;
+    let url = crate::domain::token::decode_url(token.expose())?;
     let cluster = cluster?.to_string();
     let override_base = env
         .get("AWS_ENDPOINT_URL_STS")
@@ -509,17 +509,6 @@ async fn ca_bundle(ev: &Evidence, env: &Env) -> Option<crate::aws::tls::CaBundle
     let profiles = crate::aws::profile::Profiles::load(&choice.name).await.ok();
     let profile = profiles.as_ref().and_then(|p| p.get(&choice.name));
     crate::aws::tls::load(&ca_env, profile).ok().flatten()
-}
-
-/// The presigned URL inside a token, if it decodes at all (the checks
-/// report why it does not).
-fn decode_url(token: &str) -> Option<String> {
-    use base64::Engine;
-    let b64 = token.strip_prefix(crate::domain::token::TOKEN_PREFIX)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(b64.trim_end_matches('='))
-        .ok()?;
-    String::from_utf8(bytes).ok()
 }
 
 async fn ask_server(

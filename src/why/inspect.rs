@@ -10,14 +10,13 @@
 //! the token check's business (it knows the cluster's region).
 
 use base64::Engine;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::json;
 use time::OffsetDateTime;
 
 // The token's fixed facts and the STS hosts are the domain's; these names
 // stay for the checks that import them from here.
 use crate::domain::partition::sts_host;
-use crate::domain::token::AMZ_DATE;
+use crate::domain::token::{AMZ_DATE, RAW_URL};
 use crate::domain::token::{
     CLUSTER_ID_HEADER as CLUSTER_HEADER, MAX_EXPIRES, MAX_TOKEN_BYTES, TOKEN_LIFETIME,
     TOKEN_PREFIX as PREFIX,
@@ -35,15 +34,6 @@ const ALLOWED_KEYS: [&str; 9] = [
     "x-amz-signature",
     "x-amz-signedheaders",
 ];
-
-/// Go's `base64.RawURLEncoding`: URL alphabet, no padding, lenient about
-/// trailing bits (the authenticator decodes with it).
-const RAW_URL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(true),
-);
 
 /// One rule of the authenticator, in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
