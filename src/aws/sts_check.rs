@@ -52,9 +52,7 @@ pub fn target(url: &str, override_base: Option<&str>) -> (String, String, bool) 
         .split('/')
         .next()
         .unwrap_or("");
-    let aws_host = host.ends_with(".amazonaws.com")
-        || host.ends_with(".amazonaws.com.cn")
-        || host.ends_with(".api.aws");
+    let aws_host = crate::domain::partition::is_aws_host(host);
     match override_base {
         Some(o) if aws_host => {
             let o = o.trim_end_matches('/');

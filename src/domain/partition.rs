@@ -107,6 +107,17 @@ pub fn sts_host(host: &str) -> Option<(&'static str, String)> {
     (domain == p.domain || Some(domain) == p.dual_stack_domain).then(|| (p.id, region.to_string()))
 }
 
+/// True when `host` is in the DNS domain of a partition (any AWS host, not
+/// only STS): such a host is the real service, which an endpoint override
+/// stands in for.
+pub fn is_aws_host(host: &str) -> bool {
+    PARTITIONS.iter().any(|p| {
+        std::iter::once(p.domain)
+            .chain(p.dual_stack_domain)
+            .any(|d| host.strip_suffix(d).is_some_and(|h| h.ends_with('.')))
+    })
+}
+
 /// `us-west-2`, `us-gov-west-1`, `eu-isoe-west-1`: lowercase words and a number.
 pub fn is_region(s: &str) -> bool {
     let words: Vec<&str> = s.split('-').collect();
@@ -122,6 +133,27 @@ pub fn is_region(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn aws_hosts_are_those_of_a_partitions_domains() {
+        for host in [
+            "sts.us-west-2.amazonaws.com",
+            "sts.amazonaws.com",
+            "sts.cn-north-1.amazonaws.com.cn",
+            "sts.us-west-2.api.aws",
+            "sts.us-iso-east-1.c2s.ic.gov",
+        ] {
+            assert!(is_aws_host(host), "{host}");
+        }
+        for host in [
+            "127.0.0.1:5000",
+            "amazonaws.com",
+            "evilamazonaws.com",
+            "sts.example.com",
+        ] {
+            assert!(!is_aws_host(host), "{host}");
+        }
+    }
 
     #[test]
     fn partitions_by_region_prefix() {
