@@ -8,20 +8,12 @@
 
 use crate::aws::Env;
 use crate::aws_session;
+use crate::domain::access_policy;
 use crate::domain::arn::{self, Arn};
 use crate::domain::shell::quote;
 use anyhow::{Result, bail};
 use serde::Serialize;
 use std::io::Write;
-
-/// The managed access policies of EKS access entries.
-pub const ACCESS_POLICIES: [&str; 5] = [
-    "AmazonEKSClusterAdminPolicy",
-    "AmazonEKSAdminPolicy",
-    "AmazonEKSEditPolicy",
-    "AmazonEKSViewPolicy",
-    "AmazonEKSAdminViewPolicy",
-];
 
 /// The command's inputs.
 #[derive(Debug, Clone, Default)]
@@ -171,10 +163,9 @@ pub fn mappings(p: &Principal, iam_arn: Option<&str>, args: &WhoamiArgs, region:
     }
     let associate = format!(
         "aws eks associate-access-policy --cluster-name {} --region {region} --principal-arn {entry_arn} \
-         --policy-arn arn:{}:eks::aws:cluster-access-policy/{} --access-scope type=cluster",
+         --policy-arn {} --access-scope type=cluster",
         quote(&cluster),
-        p.partition,
-        args.access_policy
+        access_policy::arn(&p.partition, &args.access_policy)
     );
     Mappings {
         aws_auth_section: section,
@@ -222,11 +213,11 @@ pub fn render_text(r: &Report) -> String {
 
 /// Runs `whoami`.
 pub fn run(args: &WhoamiArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
-    if !ACCESS_POLICIES.contains(&args.access_policy.as_str()) {
+    if !access_policy::NAMES.contains(&args.access_policy.as_str()) {
         bail!(
             "unknown access policy {:?}; one of {}",
             args.access_policy,
-            ACCESS_POLICIES.join(", ")
+            access_policy::NAMES.join(", ")
         );
     }
     let rt = crate::rt::runtime()?;

@@ -4,6 +4,7 @@
 //! may use it: commands -> infrastructure -> domain.
 //!
 //! Each rule is written once:
+//! - [`access_policy`]: the EKS access policies, by name and by ARN.
 //! - [`arn`]: ARNs of IAM principals (parsing, the authenticator's
 //!   canonical form, IAM paths, role names, SSO roles, EKS cluster ARNs).
 //! - [`partition`]: the AWS partitions (by region) and the STS hosts EKS
@@ -16,6 +17,7 @@
 //! - [`sso`]: the command that logs an IAM Identity Center profile in.
 //! - [`shell`]: quoting a word for a POSIX shell, for commands to paste.
 
+pub mod access_policy;
 pub mod arn;
 pub mod exec_entry;
 pub mod partition;

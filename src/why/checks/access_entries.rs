@@ -17,6 +17,7 @@ use super::{
     Caller, accepted, caller, cluster_args, cluster_or_placeholder, region_or_placeholder, rfc3339,
     sh,
 };
+use crate::domain::access_policy;
 use crate::domain::arn::sso_parts;
 use crate::why::awsauth::{self, AwsAuth};
 use crate::why::evidence::{AccessEntryInfo, EksCall, Evidence};
@@ -327,10 +328,6 @@ fn sso_stale(e: &Evidence, c: &Caller, auth: Option<&AwsAuth>) -> Option<Finding
     )
 }
 
-/// The access policy that makes a principal cluster-admin.
-const CLUSTER_ADMIN_POLICY: &str =
-    "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
-
 /// What the caller's own access entry grants, when it has one that counts:
 /// nothing at all, or not the namespace asked about.
 pub fn grants(e: &Evidence) -> Vec<Finding> {
@@ -346,7 +343,7 @@ pub(super) fn describe_entry(x: &AccessEntryInfo) -> String {
         .policies
         .iter()
         .map(|p| {
-            let name = p.policy_arn.rsplit('/').next().unwrap_or(&p.policy_arn);
+            let name = access_policy::name(&p.policy_arn).unwrap_or(&p.policy_arn);
             if p.scope_type == "namespace" {
                 format!("{name} in {}", p.namespaces.join(","))
             } else {
@@ -389,8 +386,9 @@ pub(super) fn access_entry_commands(
         }
     }
     if admin {
+        let policy = access_policy::arn("aws", access_policy::CLUSTER_ADMIN);
         out.push_str(&format!(
-            "\naws eks associate-access-policy {args} --policy-arn {CLUSTER_ADMIN_POLICY} --access-scope type=cluster"
+            "\naws eks associate-access-policy {args} --policy-arn {policy} --access-scope type=cluster"
         ));
     }
     out

@@ -17,6 +17,7 @@
 //! ([`scope_covers`]) is shared with identity's access-policy-scope.
 
 use super::{cluster_or_placeholder, region_or_placeholder, sh};
+use crate::domain::access_policy;
 use crate::why::evidence::{
     AccessAnswer, AccessAttributes, AccessEntryInfo, AccessPolicy, EksCall, Evidence, KubeRead,
     RbacBinding, Resolution, Review,
@@ -28,9 +29,6 @@ use serde_json::json;
 /// Groups every authenticated (or anonymous) user has: a binding to them
 /// is not a binding to *you*.
 const EVERYONE: [&str; 2] = ["system:authenticated", "system:unauthenticated"];
-
-/// The ARN prefix of EKS access policies.
-const POLICY_PREFIX: &str = "arn:aws:eks::aws:cluster-access-policy/";
 
 /// The API groups the EKS access policies other than the cluster-wide
 /// ones (AmazonEKSClusterAdminPolicy, AmazonEKSAdminViewPolicy) grant
@@ -319,10 +317,7 @@ fn binding_line(b: &RbacBinding) -> String {
 }
 
 fn policy_line(p: &AccessPolicy) -> String {
-    let name = p
-        .policy_arn
-        .strip_prefix(POLICY_PREFIX)
-        .unwrap_or(&p.policy_arn);
+    let name = access_policy::name(&p.policy_arn).unwrap_or(&p.policy_arn);
     if p.scope_type == "namespace" {
         format!("{name} in namespaces {}", p.namespaces.join(", "))
     } else {
@@ -439,7 +434,7 @@ pub fn policy_for(a: &AccessAttributes) -> &'static str {
 }
 
 fn associate_line(e: &Evidence, x: &AccessEntryInfo, a: &AccessAttributes) -> String {
-    let policy = format!("{POLICY_PREFIX}{}", policy_for(a));
+    let policy = access_policy::arn("aws", policy_for(a));
     let scope = match &a.namespace {
         None => "type=cluster".to_string(),
         Some(ns) => {
@@ -583,7 +578,7 @@ mod tests {
 
     fn policy(name: &str, scope: &str, namespaces: &[&str]) -> AccessPolicy {
         AccessPolicy {
-            policy_arn: format!("{POLICY_PREFIX}{name}"),
+            policy_arn: crate::domain::access_policy::arn("aws", name),
             scope_type: scope.into(),
             namespaces: namespaces.iter().map(|s| s.to_string()).collect(),
         }
