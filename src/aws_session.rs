@@ -87,7 +87,7 @@ async fn open_with(
     let base = crate::aws::sdk_base(&region, &choice, ca.as_ref()).await?;
     let cache = TokenCache::default_dir(
         env.get("KUBECACHEDIR").as_deref(),
-        credentials::home_dir().as_deref(),
+        crate::platform::home_dir().as_deref(),
     )
     .map(TokenCache::new);
     let creds = credentials::resolve(&CredentialRequest {

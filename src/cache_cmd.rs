@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 pub fn cache(env: &Env) -> Result<TokenCache> {
     TokenCache::default_dir(
         env.get("KUBECACHEDIR").as_deref(),
-        crate::aws::credentials::home_dir().as_deref(),
+        crate::platform::home_dir().as_deref(),
     )
     .map(TokenCache::new)
     .context("no cache directory: set HOME or KUBECACHEDIR")

@@ -356,7 +356,7 @@ async fn refresh_sso_session(req: &CredentialRequest<'_>) -> Result<(), Credenti
     if !req.profile.from_flag && env_has_keys(req.env) {
         return Ok(());
     }
-    let (Some(home), Some(session)) = (home_dir(), sso_session_of(req)) else {
+    let (Some(home), Some(session)) = (crate::platform::home_dir(), sso_session_of(req)) else {
         return Ok(());
     };
     match sso_refresh::ensure_fresh(&home, &session).await {
@@ -610,10 +610,6 @@ fn explain(
         detail: causes(&e),
     }
 }
-
-/// The user's home folder (moved to the platform seam; kept here so the
-/// callers of `credentials::home_dir` keep compiling).
-pub use crate::platform::home_dir;
 
 /// The SSO portal an SSO profile's credentials come from (the override,
 /// else the `sso_region`'s portal), for messages.

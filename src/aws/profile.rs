@@ -67,7 +67,7 @@ impl Profiles {
             let path = std::env::var_os(var)
                 .filter(|v| !v.is_empty())
                 .map(std::path::PathBuf::from)
-                .or_else(|| crate::aws::credentials::home_dir().map(|h| h.join(rel)));
+                .or_else(|| crate::platform::home_dir().map(|h| h.join(rel)));
             if let Some(p) = path {
                 crate::fsio::check_readable(&p, crate::fsio::CONFIG_LIMIT)
                     .context("could not read the AWS config files")?;

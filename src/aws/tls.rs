@@ -74,7 +74,7 @@ pub fn configured(env: &Env, profile: Option<&Profile>) -> Option<(PathBuf, Stri
 }
 
 fn expand(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), crate::aws::credentials::home_dir()) {
+    match (p.strip_prefix("~/"), crate::platform::home_dir()) {
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(p),
     }

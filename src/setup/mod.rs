@@ -44,7 +44,7 @@ const USABLE_STATUSES: [&str; 2] = ["ACTIVE", "UPDATING"];
 
 /// Runs `setup`; the report goes to `out`.
 pub fn run(args: &SetupArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
-    let home = crate::aws::credentials::home_dir();
+    let home = crate::platform::home_dir();
     let paths = file::candidates(
         args.kubeconfig.as_deref(),
         env.get("KUBECONFIG").as_deref(),

@@ -141,7 +141,7 @@ pub fn run(args: &TokenArgs, env: &Env, out: &mut dyn Write) -> Result<()> {
         .then(|| {
             TokenCache::default_dir(
                 env.get("KUBECACHEDIR").as_deref(),
-                credentials::home_dir().as_deref(),
+                crate::platform::home_dir().as_deref(),
             )
         })
         .flatten()

@@ -9,7 +9,6 @@
 //! caller) and aws-auth (file, admin context, or the caller's own access).
 //! Nothing here judges: a failure is recorded as a fact for the checks.
 
-use crate::aws::credentials;
 use crate::aws::{Env, eks, iam, sts_check};
 use crate::kube::{exec, kubeconfig, objects, probe};
 use crate::secret::Secret;
@@ -66,7 +65,7 @@ pub struct Shared {
 /// Loads the kubeconfig `why` looks at (`--kubeconfig`, else `KUBECONFIG`,
 /// else `~/.kube/config`).
 pub fn load(opts: &WhyOptions, env: &Env) -> Loaded {
-    let home = credentials::home_dir();
+    let home = crate::platform::home_dir();
     let paths = kubeconfig::load_paths(
         opts.kubeconfig.as_deref(),
         env.get("KUBECONFIG").as_deref(),

@@ -297,8 +297,8 @@ pub async fn login(
     let choice = profile::choose_profile(profile_flag, env);
     let profiles = Profiles::load(&choice.name).await?;
     let t = target(&profiles, &choice.name)?;
-    let home = crate::aws::credentials::home_dir()
-        .context("HOME is not set; the SSO cache lives under it")?;
+    let home =
+        crate::platform::home_dir().context("HOME is not set; the SSO cache lives under it")?;
     let (chosen, why) = flow::choose(flow_inputs(&t, opts, env));
     let token_path = sso_cache::token_path(&home, t.cache_identifier());
     let started = OffsetDateTime::now_utc();
