@@ -20,6 +20,7 @@
 //! the role-session cache (`aws::role`) use this module; it decides nothing
 //! about when a token is fresh enough beyond the margin it is given.
 
+use crate::domain::token::{AMZ_DATE, TOKEN_LIFETIME, decode_url};
 use crate::fsio;
 use crate::secret::Secret;
 use anyhow::Result;
@@ -43,8 +44,6 @@ const LOCK_POLL: Duration = Duration::from_millis(25);
 /// A token signed further ahead than this is from a clock that was (or is)
 /// wrong: SigV4 itself tolerates 5 minutes of skew.
 const MAX_FUTURE: time::Duration = time::Duration::minutes(5);
-/// EKS accepts a token for 15 minutes after X-Amz-Date.
-const MAX_AGE: time::Duration = time::Duration::minutes(15);
 /// Random bytes of salt per entry for the secrets' hash.
 const SALT_LEN: usize = 16;
 
@@ -145,19 +144,19 @@ impl Entry {
 
 /// X-Amz-Date of a `k8s-aws-v1.` token (None when it has none).
 fn signed_at(token: &str) -> Option<OffsetDateTime> {
-    let url = crate::domain::token::decode_url(token)?;
+    let url = decode_url(token)?;
     let raw = url
         .split(['?', '&'])
         .find_map(|p| p.strip_prefix("X-Amz-Date="))?;
-    time::PrimitiveDateTime::parse(raw, crate::domain::token::AMZ_DATE)
+    time::PrimitiveDateTime::parse(raw, AMZ_DATE)
         .ok()
         .map(time::PrimitiveDateTime::assume_utc)
 }
 
 /// True when X-Amz-Date is plausible against `now`: not in the future
-/// beyond skew, not older than EKS accepts.
+/// beyond skew, not older than EKS accepts ([`TOKEN_LIFETIME`]).
 fn date_plausible(token: &str, now: OffsetDateTime) -> bool {
-    signed_at(token).is_some_and(|at| at - now <= MAX_FUTURE && now - at <= MAX_AGE)
+    signed_at(token).is_some_and(|at| at - now <= MAX_FUTURE && now - at <= TOKEN_LIFETIME)
 }
 
 /// The cache directory.

@@ -26,11 +26,13 @@ mod token;
 mod whoami;
 mod why;
 
+use anyhow::Result;
 use clap::Parser;
+use cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -64,9 +66,6 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
-
-use anyhow::Result;
-use cli::{Cli, Command};
 
 /// A command that failed: the error to print and the exit status.
 #[derive(Debug)]

@@ -493,8 +493,9 @@ fn check_not_expired(
 
 /// Whether the credentials were refused as expired: by the service's code
 /// when an AWS call failed (STS `ExpiredToken` and `RequestExpired`, the
-/// `ExpiredTokenException` of web identity and SSO OIDC); aws-config's own errors have no code and
-/// say it in their text ("the SSO token has expired").
+/// `ExpiredTokenException` of web identity and SSO OIDC); aws-config's own
+/// errors have no code and say it in their text ("the SSO token has
+/// expired").
 fn refused_as_expired(e: &CredentialsError) -> bool {
     match crate::aws::service_code(e) {
         Some(code) => code.starts_with("ExpiredToken") || code == "RequestExpired",

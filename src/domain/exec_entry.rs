@@ -21,6 +21,33 @@ pub enum Tool {
     Other,
 }
 
+/// Which tool an exec entry runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecKind {
+    /// `aws eks get-token`.
+    AwsCli,
+    /// `aws-iam-authenticator token`.
+    Authenticator,
+    /// `kubectl-eksauth token` (or `kubectl eksauth token`).
+    EksAuth,
+    /// Anything else (not an EKS token).
+    #[default]
+    Other,
+}
+
+/// What an exec entry with `command` and `args` runs: an EKS token only
+/// when the tool is one that makes them and the arguments ask for one.
+pub fn exec_kind(command: &str, args: &[String]) -> ExecKind {
+    let has = |a: &str| args.iter().any(|x| x == a);
+    match exec_tool(command) {
+        Tool::Aws if has("get-token") => ExecKind::AwsCli,
+        Tool::AwsIamAuthenticator => ExecKind::Authenticator,
+        Tool::KubectlEksauth if has("token") || has("get-token") => ExecKind::EksAuth,
+        Tool::Kubectl if has("eksauth") => ExecKind::EksAuth,
+        _ => ExecKind::Other,
+    }
+}
+
 /// The extensions Windows runs a command by, stripped before matching.
 const RUNNABLE_EXTENSIONS: [&str; 3] = [".exe", ".cmd", ".bat"];
 

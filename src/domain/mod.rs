@@ -12,7 +12,8 @@
 //! - [`token`]: the EKS token's fixed facts (prefix, signed header,
 //!   lifetime, size limit, X-Amz-Date layout).
 //! - [`exec_entry`]: which tool a kubeconfig exec entry runs (`aws`,
-//!   `aws-iam-authenticator`, this plugin), for paths of any OS.
+//!   `aws-iam-authenticator`, this plugin), for paths of any OS, and
+//!   whether its arguments make it an EKS token.
 //! - [`wildcard`]: IAM's and aws-auth's `*`/`?` matching.
 //! - [`sso`]: the command that logs an IAM Identity Center profile in.
 //! - [`shell`]: quoting a word for a POSIX shell, for commands to paste.

@@ -1,5 +1,5 @@
-//! IAM Identity Center (SSO): the command that logs a profile in, as every
-//! message that asks for a login names it. (SSO roles' names and paths are
+//! IAM Identity Center (SSO): the commands that log a profile in, as every
+//! message that asks for a login names them. (SSO roles' names and paths are
 //! ARN facts: [`crate::domain::arn::is_sso_role`].) Pure.
 
 /// The AWS CLI command that logs `profile` in (`aws sso login`, with
@@ -9,6 +9,16 @@ pub fn login_command(profile: &str) -> String {
         "aws sso login".to_string()
     } else {
         format!("aws sso login --profile {profile}")
+    }
+}
+
+/// This plugin's own login command for `profile` (what a failed
+/// `kubectl eksauth login` says to rerun).
+pub fn eksauth_login_command(profile: &str) -> String {
+    if profile == "default" {
+        "kubectl eksauth login".to_string()
+    } else {
+        format!("kubectl eksauth login --profile {profile}")
     }
 }
 

@@ -6,7 +6,7 @@
 //! sets a value wins, as in client-go). Problems are returned as facts
 //! ([`KubeconfigFacts`]), not errors, because `why` reports them.
 
-use crate::domain::exec_entry::{Tool, exec_tool};
+use crate::domain::exec_entry::{ExecKind, exec_kind};
 use crate::secret::Secret;
 use kube::config::{ExecConfig, Kubeconfig};
 use std::path::{Path, PathBuf};
@@ -59,20 +59,6 @@ pub struct KubeconfigFacts {
     pub arn_region: Option<String>,
     /// The context's `namespace` (kubectl's default for namespaced requests).
     pub namespace: Option<String>,
-}
-
-/// Which tool an exec entry runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ExecKind {
-    /// `aws eks get-token`.
-    AwsCli,
-    /// `aws-iam-authenticator token`.
-    Authenticator,
-    /// `kubectl-eksauth token` (or `kubectl eksauth token`).
-    EksAuth,
-    /// Anything else (not an EKS token).
-    #[default]
-    Other,
 }
 
 /// A user's exec entry and what its arguments say.
@@ -326,14 +312,7 @@ pub fn exec_entry(exec: &ExecConfig) -> ExecEntry {
             ))
         })
         .collect();
-    let has = |a: &str| args.iter().any(|x| x == a);
-    let kind = match exec_tool(&command) {
-        Tool::Aws if has("get-token") => ExecKind::AwsCli,
-        Tool::AwsIamAuthenticator => ExecKind::Authenticator,
-        Tool::KubectlEksauth if has("token") || has("get-token") => ExecKind::EksAuth,
-        Tool::Kubectl if has("eksauth") => ExecKind::EksAuth,
-        _ => ExecKind::Other,
-    };
+    let kind = exec_kind(&command, &args);
     let flag = |names: &[&str]| -> Option<String> {
         args.iter().enumerate().find_map(|(i, a)| {
             names.iter().find_map(|n| {

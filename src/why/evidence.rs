@@ -15,10 +15,11 @@ pub use crate::aws::eks::{
 };
 pub use crate::aws::iam::{OidcProviderInfo, RoleInfo};
 pub use crate::aws::sts_check::StsAnswer;
+pub use crate::domain::exec_entry::ExecKind;
 pub use crate::kube::KubeRead;
 pub use crate::kube::discovery::ServedResource;
 pub use crate::kube::exec::{ExecFacts, ExecOutcome};
-pub use crate::kube::kubeconfig::{ExecEntry, ExecKind, KubeconfigFacts, KubeconfigFile};
+pub use crate::kube::kubeconfig::{ExecEntry, KubeconfigFacts, KubeconfigFile};
 pub use crate::kube::objects::{AccessAnswer, AccessAttributes, PodInfo, RbacBinding};
 pub use crate::kube::probe::{Reach, Review};
 use crate::secret::Secret;

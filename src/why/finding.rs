@@ -3,10 +3,10 @@
 //!
 //! Each code is an enum variant bound, in the codes table below, to its
 //! [`Rule`]: a stable kebab-case name, its usual severity, an area (how the
-//! text report groups it), its rank in the verdict and a one-line
-//! description. The rule is a `static` in the check file of its area
-//! (`checks/aws_auth.rs` holds `aws-auth-role-has-path`), beside the check
-//! that emits it. A code keeps its meaning forever: add variants, never
+//! text report groups it) and its rank in the verdict. The rule is a
+//! `static` in the check file of its area (`checks/aws_auth.rs` holds
+//! `aws-auth-role-has-path`), beside the check that emits it, and its doc
+//! comment says in one line what the code means. A code keeps its meaning forever: add variants, never
 //! rename one. Checks build [`Finding`]s; the report renders them; nothing
 //! here does I/O.
 

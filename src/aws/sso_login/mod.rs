@@ -195,15 +195,6 @@ pub async fn poll_for_token(
     }
 }
 
-/// The command that reruns this login.
-pub fn login_command(profile: &str) -> String {
-    if profile == "default" {
-        "kubectl eksauth login".into()
-    } else {
-        format!("kubectl eksauth login --profile {profile}")
-    }
-}
-
 struct SdkPoller<'a> {
     client: &'a aws_sdk_ssooidc::Client,
     client_id: &'a str,
@@ -516,7 +507,7 @@ async fn browser_flow(
         )?;
     }
     writeln!(tell, "Waiting for the browser (up to 10 minutes)...")?;
-    let retry = login_command(&t.profile);
+    let retry = crate::domain::sso::eksauth_login_command(&t.profile);
     let (code, back) = match listener.wait(BROWSER_TIMEOUT).await {
         Ok(callback::Answer::Code { code, state }) => (code, state),
         Ok(callback::Answer::Error { error, .. }) if error == "access_denied" => {
@@ -627,7 +618,7 @@ async fn device_flow(
         &TokioSleeper,
         interval,
         expires_in,
-        &login_command(&t.profile),
+        &crate::domain::sso::eksauth_login_command(&t.profile),
     )
     .await?;
     Ok((reg, grant))
